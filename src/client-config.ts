@@ -1,0 +1,221 @@
+import * as z from 'zod/mini';
+import type { Logger, LogLevel } from './logger.js';
+import { NacosValidationError } from './errors.js';
+import type { StoragePort } from './storage/port.js';
+import { DEFAULT_CONTEXT_PATH, parseServerList, type ServerAddress } from './transport/servers.js';
+import { fn, namespaceSchema, toIssues } from './validation.js';
+
+/** AK/SK credentials for Spas signing (Alibaba Cloud MSE/ACM). */
+export interface SigningCredentials {
+  accessKey: string;
+  secretKey: string;
+  /** STS token, sent as `Spas-SecurityToken`. */
+  securityToken?: string;
+}
+
+/** Called each time a request needs signing, so rotating credentials are picked up. */
+export type CredentialsProvider = () => SigningCredentials | Promise<SigningCredentials>;
+
+/** The `fetch` the client uses; inject one for proxies, custom TLS agents or tests. */
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
+/** A validated, frozen client configuration. Build one with {@link ClientConfigBuilder}. */
+export interface ClientConfig {
+  /** Static servers (empty when only `endpoint` is set). */
+  readonly servers: readonly ServerAddress[];
+  /** Address server `host[:port]` (or URL) serving `/nacos/serverlist`. */
+  readonly endpoint: string | undefined;
+  /** How often the address-server list is refreshed. Default 30 000 ms. */
+  readonly endpointRefreshMs: number;
+  readonly contextPath: string;
+  /** `''` is the public namespace. */
+  readonly namespaceId: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly accessKey: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly credentialsProvider: CredentialsProvider | undefined;
+  readonly appName: string | undefined;
+  /** Timeout of one ordinary request. Default 3000 ms. */
+  readonly timeoutMs: number;
+  /** What the server is asked to hold a long poll for. Default 30 000 ms; the client waits 10 s longer. */
+  readonly longPollTimeoutMs: number;
+  /** Keys per long-poll request (server limit 10 000; seed clients use 3000). */
+  readonly longPollBatchSize: number;
+  /** Interval of md5 polling on servers without an HTTP listener (3.2+). Default 5000 ms. */
+  readonly pollIntervalMs: number;
+  /** How many md5-poll reads run at once. Default 8. */
+  readonly pollConcurrency: number;
+  /** `false`: no timers at all; changes are found only by `tick()` (Workers cron / alarms). Default true. */
+  readonly backgroundSync: boolean;
+  readonly logLevel: LogLevel;
+  readonly logger: Logger;
+  readonly fetch: FetchLike | undefined;
+  readonly storage: StoragePort | undefined;
+}
+
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+}
+
+const positiveInt = (max: number) => z.number().check(z.int('must be an integer'), z.minimum(1, 'must be at least 1'), z.maximum(max, `must be at most ${max}`));
+
+const optionsSchema = z.strictObject({
+  serverAddresses: z.optional(z.union([z.string(), z.array(z.string())])),
+  endpoint: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  endpointRefreshMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(1000, 'must be at least 1000'))),
+  contextPath: z.optional(z.string()),
+  namespaceId: z.optional(namespaceSchema),
+  username: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  password: z.optional(z.string()),
+  accessKey: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  secretKey: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  credentialsProvider: z.optional(fn<CredentialsProvider>()),
+  appName: z.optional(z.string()),
+  timeoutMs: z.optional(positiveInt(600_000)),
+  longPollTimeoutMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(10_000, 'must be at least 10000 (the server minimum)'), z.maximum(600_000, 'must be at most 600000'))),
+  longPollBatchSize: z.optional(positiveInt(10_000)),
+  pollIntervalMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(100, 'must be at least 100'))),
+  pollConcurrency: z.optional(positiveInt(256)),
+  backgroundSync: z.optional(z.boolean()),
+  logLevel: z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent'])),
+  logger: z.optional(z.custom<Logger>((v) => hasMethods(v, ['debug', 'info', 'warn', 'error']), 'must have debug, info, warn and error methods')),
+  fetch: z.optional(fn<FetchLike>()),
+  storage: z.optional(z.custom<StoragePort>((v) => hasMethods(v, ['get', 'set', 'delete', 'list']), 'must implement get, set, delete and list')),
+});
+
+/** Every option the builder (or {@link createClientConfig}) accepts. */
+export type ClientConfigOptions = z.input<typeof optionsSchema>;
+
+/**
+ * Validates options into a {@link ClientConfig}. Throws {@link NacosValidationError} naming every bad option.
+ */
+export function createClientConfig(options: ClientConfigOptions): ClientConfig {
+  const result = optionsSchema.safeParse(options);
+  if (!result.success) throw new NacosValidationError(toIssues(result.error.issues), 'client config');
+  const o = result.data;
+  const contextPath = o.contextPath ?? DEFAULT_CONTEXT_PATH;
+  const servers = o.serverAddresses === undefined ? [] : parseServerList(o.serverAddresses, contextPath);
+  const issues = [];
+  if (servers.length === 0 && o.endpoint === undefined) issues.push({ path: 'serverAddresses', message: 'give at least one server address or an endpoint' });
+  if ((o.accessKey === undefined) !== (o.secretKey === undefined)) issues.push({ path: o.accessKey === undefined ? 'accessKey' : 'secretKey', message: 'accessKey and secretKey go together' });
+  if (o.password !== undefined && o.username === undefined) issues.push({ path: 'username', message: 'a password needs a username' });
+  if (issues.length > 0) throw new NacosValidationError(issues, 'client config');
+  const longPollTimeoutMs = o.longPollTimeoutMs ?? 30_000;
+  return Object.freeze({
+    servers: Object.freeze(servers),
+    endpoint: o.endpoint,
+    endpointRefreshMs: o.endpointRefreshMs ?? 30_000,
+    contextPath,
+    namespaceId: o.namespaceId === 'public' ? '' : (o.namespaceId ?? ''),
+    username: o.username,
+    password: o.password,
+    accessKey: o.accessKey,
+    secretKey: o.secretKey,
+    credentialsProvider: o.credentialsProvider,
+    appName: o.appName,
+    timeoutMs: o.timeoutMs ?? 3000,
+    longPollTimeoutMs,
+    longPollBatchSize: o.longPollBatchSize ?? 3000,
+    pollIntervalMs: o.pollIntervalMs ?? 5000,
+    pollConcurrency: o.pollConcurrency ?? 8,
+    backgroundSync: o.backgroundSync ?? true,
+    logLevel: o.logLevel ?? 'info',
+    logger: o.logger ?? console,
+    fetch: o.fetch,
+    storage: o.storage,
+  });
+}
+
+/**
+ * Fluent builder for a {@link ClientConfig}, in the seed SDK's style.
+ *
+ * @example
+ * const clientConfig = new ClientConfigBuilder()
+ *   .serverAddress('127.0.0.1:8848')
+ *   .namespaceId('dev')
+ *   .username('nacos').password('secret')
+ *   .build();
+ */
+export class ClientConfigBuilder {
+  readonly #options: Record<string, unknown> = {};
+
+  #set<K extends keyof ClientConfigOptions>(key: K, value: ClientConfigOptions[K]): this {
+    this.#options[key] = value;
+    return this;
+  }
+
+  /** Comma-separated `host[:port]` or `http(s)://host[:port][/context]` entries; IPv6 in brackets; default port 8848. */
+  serverAddress(addresses: string | readonly string[]): this {
+    return this.#set('serverAddresses', typeof addresses === 'string' ? addresses : [...addresses]);
+  }
+  /** Address server (`host[:port]`); the server list is fetched from `http://{endpoint}/nacos/serverlist`. */
+  endpoint(endpoint: string): this {
+    return this.#set('endpoint', endpoint);
+  }
+  endpointRefreshMs(ms: number): this {
+    return this.#set('endpointRefreshMs', ms);
+  }
+  /** Context path of the Nacos API, default `/nacos`; `''` for none. */
+  contextPath(path: string): this {
+    return this.#set('contextPath', path);
+  }
+  /** Namespace id; `''`, `'public'` or omitted = the public namespace. */
+  namespaceId(namespaceId: string): this {
+    return this.#set('namespaceId', namespaceId);
+  }
+  username(username: string): this {
+    return this.#set('username', username);
+  }
+  password(password: string): this {
+    return this.#set('password', password);
+  }
+  accessKey(accessKey: string): this {
+    return this.#set('accessKey', accessKey);
+  }
+  secretKey(secretKey: string): this {
+    return this.#set('secretKey', secretKey);
+  }
+  credentialsProvider(provider: CredentialsProvider): this {
+    return this.#set('credentialsProvider', provider);
+  }
+  appName(appName: string): this {
+    return this.#set('appName', appName);
+  }
+  timeoutMs(ms: number): this {
+    return this.#set('timeoutMs', ms);
+  }
+  longPollTimeoutMs(ms: number): this {
+    return this.#set('longPollTimeoutMs', ms);
+  }
+  longPollBatchSize(size: number): this {
+    return this.#set('longPollBatchSize', size);
+  }
+  pollIntervalMs(ms: number): this {
+    return this.#set('pollIntervalMs', ms);
+  }
+  pollConcurrency(n: number): this {
+    return this.#set('pollConcurrency', n);
+  }
+  /** `false` for Workers: no background timers; call `tick()` from a Cron Trigger or Durable Object alarm. */
+  backgroundSync(enabled: boolean): this {
+    return this.#set('backgroundSync', enabled);
+  }
+  logLevel(level: LogLevel): this {
+    return this.#set('logLevel', level);
+  }
+  logger(logger: Logger): this {
+    return this.#set('logger', logger);
+  }
+  fetch(fetchImpl: FetchLike): this {
+    return this.#set('fetch', fetchImpl);
+  }
+  /** Storage for failover entries and snapshots; default in-memory. */
+  storage(storage: StoragePort): this {
+    return this.#set('storage', storage);
+  }
+  /** Validates and freezes the options. Throws {@link NacosValidationError} naming each bad option. */
+  build(): ClientConfig {
+    return createClientConfig(this.#options as ClientConfigOptions);
+  }
+}

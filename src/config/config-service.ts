@@ -1,0 +1,447 @@
+import * as z from 'zod/mini';
+import type { ClientConfig } from '../client-config.js';
+import { abortError, isNacosError, NacosError } from '../errors.js';
+import { leveledLogger, type Logger } from '../logger.js';
+import { createStorage } from '../storage/memory.js';
+import { storageKey, type StoragePort } from '../storage/port.js';
+import { Transport } from '../transport/http.js';
+import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
+import { dataIdSchema, fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
+import { WatchedConfig, type ConfigListener } from './listeners.js';
+import { deleteConfig, longPoll, readConfig, writeConfig, type ConfigKey, type ConfigRead } from './protocol.js';
+
+export type { ConfigListener } from './listeners.js';
+
+/** The default group when none is given. */
+export const DEFAULT_GROUP = 'DEFAULT_GROUP';
+
+const MAX_CONTENT_CHARS = 10 * 1024 * 1024;
+
+const keyFields = {
+  dataId: dataIdSchema,
+  group: z.optional(groupSchema),
+  signal: signalSchema,
+};
+
+const getSchema = z.strictObject({ ...keyFields, tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))) });
+const removeSchema = getSchema;
+
+const publishSchema = z.strictObject({
+  ...keyFields,
+  content: z.string().check(
+    z.refine((s) => s.trim() !== '', 'must not be blank'),
+    z.maxLength(MAX_CONTENT_CHARS, `must be at most ${MAX_CONTENT_CHARS} characters`),
+  ),
+  type: z.optional(z.string().check(z.maxLength(32, 'must be at most 32 characters'))),
+  tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))),
+  appName: z.optional(z.string().check(z.maxLength(128, 'must be at most 128 characters'))),
+  betaIps: z.optional(z.string()),
+  casMd5: z.optional(z.string().check(z.regex(/^([0-9a-f]{32})?$/, 'must be a lower-case hex md5 or empty'))),
+  srcUser: z.optional(z.string()),
+  encryptedDataKey: z.optional(z.string()),
+  desc: z.optional(z.string().check(z.maxLength(128, 'must be at most 128 characters'))),
+  configTags: z.optional(z.string()),
+});
+
+const listenerArgsSchema = z.object({
+  dataId: dataIdSchema,
+  group: groupSchema,
+  listener: fn<ConfigListener>('must be a function (tenant, dataId, group, content) => void'),
+});
+
+const listenOptionsSchema = z.optional(z.strictObject({ emitInitial: z.optional(z.boolean()), signal: signalSchema }));
+
+const watchSchema = z.strictObject({ ...keyFields, emitInitial: z.optional(z.boolean()) });
+
+/** Parameters of {@link NacosConfigService.getConfig}. */
+export type GetConfigParams = z.input<typeof getSchema>;
+/** Parameters of {@link NacosConfigService.publishConfig}. */
+export type PublishConfigParams = z.input<typeof publishSchema>;
+/** Parameters of {@link NacosConfigService.removeConfig}. */
+export type RemoveConfigParams = z.input<typeof removeSchema>;
+/** Parameters of {@link NacosConfigService.watch}. */
+export type WatchParams = z.input<typeof watchSchema>;
+
+/** One value yielded by {@link NacosConfigService.watch}. */
+export interface ConfigChange {
+  /** New content; `''` when the config was deleted. */
+  content: string;
+  /** Server md5 of the content; `''` when deleted. */
+  md5: string;
+  /** `initial` for the content current when watching started, `change` afterwards. */
+  source: 'initial' | 'change';
+}
+
+/** Result of one {@link NacosConfigService.tick} pass. */
+export interface TickResult {
+  /** Watched configs compared with the server. */
+  checked: number;
+  /** Configs whose content changed (listeners were called). */
+  changed: number;
+}
+
+const idOf = (key: ConfigKey) => `${key.tenant}\x02${key.group}\x02${key.dataId}`;
+
+/**
+ * Config service: read, publish, remove and listen to configs on any Nacos generation over HTTP.
+ * Create it with {@link NacosConfigService.createConfigService}; nothing runs until you call it.
+ */
+export class NacosConfigService {
+  readonly #config: ClientConfig;
+  readonly #log: Logger;
+  readonly #transport: Transport;
+  readonly #storage: StoragePort;
+  readonly #watched = new Map<string, WatchedConfig>();
+  /** Watched ids in insertion order; long-poll batch i covers [i*batch, (i+1)*batch). */
+  readonly #order: string[] = [];
+  readonly #loops = new Map<number, Promise<void>>();
+  readonly #restarts = new Map<number, AbortController>();
+  #failures = 0;
+  #closed = false;
+
+  private constructor(config: ClientConfig) {
+    this.#config = config;
+    this.#log = leveledLogger(config.logger, config.logLevel);
+    this.#transport = new Transport(config, this.#log);
+    this.#storage = config.storage ?? createStorage();
+  }
+
+  /** Creates a config service. Sends nothing; the first request happens on the first call. */
+  static async createConfigService(config: ClientConfig): Promise<NacosConfigService> {
+    return new NacosConfigService(config);
+  }
+
+  get #namespace(): string {
+    return this.#config.namespaceId;
+  }
+
+  #key(dataId: string, group: string | undefined): ConfigKey {
+    return { dataId, group: group ?? DEFAULT_GROUP, tenant: this.#namespace };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new NacosError('ABORTED', 'the config service has been shut down');
+  }
+
+  /**
+   * Reads a config: a failover entry (operator override) wins; otherwise the servers are asked in
+   * order, and the answer is kept as a snapshot; when no server answers, the snapshot is returned.
+   *
+   * @returns the content, or `''` when the config does not exist.
+   * @throws NacosError `UNAVAILABLE` when no server answers and there is no snapshot; `AUTH` on 403.
+   */
+  async getConfig(params: GetConfigParams): Promise<string> {
+    const p = parseOrThrow(getSchema, params, 'getConfig');
+    this.#assertOpen();
+    const key = this.#key(p.dataId, p.group);
+    const failover = await this.#storageGet(storageKey('failover', 'config', key.tenant, key.group, key.dataId));
+    if (failover !== undefined) {
+      this.#log.debug(`getConfig ${key.group}/${key.dataId}: served from the failover entry`);
+      return failover;
+    }
+    try {
+      const read = await this.#readFromServer(key, p.signal, p.tag);
+      return read.content;
+    } catch (error) {
+      if (!isNacosError(error, 'UNAVAILABLE') || p.tag !== undefined) throw error;
+      const snapshot = await this.#storageGet(this.#snapshotKey(key));
+      if (snapshot === undefined) throw error;
+      this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);
+      return snapshot;
+    }
+  }
+
+  /**
+   * Creates or overwrites a config. With `casMd5`, only when the server's md5 still matches
+   * (a lost race throws `CAS_CONFLICT`).
+   *
+   * @returns true
+   */
+  async publishConfig(params: PublishConfigParams): Promise<true> {
+    const p = parseOrThrow(publishSchema, params, 'publishConfig');
+    this.#assertOpen();
+    const key = this.#key(p.dataId, p.group);
+    const { generation } = await this.#transport.preferredGeneration(p.signal);
+    return writeConfig(this.#transport, generation, key, p, p.signal);
+  }
+
+  /** Deletes a config; deleting an absent config succeeds. */
+  async removeConfig(params: RemoveConfigParams): Promise<true> {
+    const p = parseOrThrow(removeSchema, params, 'removeConfig');
+    this.#assertOpen();
+    const key = this.#key(p.dataId, p.group);
+    const { generation } = await this.#transport.preferredGeneration(p.signal);
+    return deleteConfig(this.#transport, generation, key, { signal: p.signal, tag: p.tag });
+  }
+
+  /**
+   * Calls `listener` whenever the config changes. When the config exists, the listener is first
+   * called with the current content (`emitInitial: false` turns that off). A deleted config calls
+   * it with `''`. Listeners are isolated: one that throws or hangs delays nobody else.
+   */
+  async addListener(dataId: string, group: string, listener: ConfigListener, options?: { emitInitial?: boolean; signal?: AbortSignal }): Promise<void> {
+    parseOrThrow(listenerArgsSchema, { dataId, group, listener }, 'addListener');
+    const o = parseOrThrow(listenOptionsSchema, options, 'addListener options') ?? {};
+    this.#assertOpen();
+    const key = this.#key(dataId, group);
+    const id = idOf(key);
+    let entry = this.#watched.get(id);
+    if (!entry) {
+      entry = new WatchedConfig(key, this.#log);
+      this.#watched.set(id, entry);
+      this.#order.push(id);
+    }
+    if (entry.md5 === undefined) {
+      try {
+        const read = await this.#readFromServer(key, o.signal);
+        // Another caller may have synced it meanwhile; update() delivers only what listeners have not seen.
+        entry.update(read.content, read.md5);
+      } catch (error) {
+        if (!isNacosError(error, 'UNAVAILABLE')) {
+          if (entry.size === 0) this.#unwatch(id);
+          throw error;
+        }
+        this.#log.warn(`addListener ${key.group}/${key.dataId}: no server answered; the listener will get the content once one does`);
+      }
+    }
+    if (!entry.add(listener, o.emitInitial ?? true)) return;
+    if (this.#config.backgroundSync) this.#onKeysChanged(this.#order.indexOf(id));
+  }
+
+  /** Stops calling `listener` for the config. The last listener removed stops the polling for it. */
+  async removeListener(dataId: string, group: string, listener: ConfigListener): Promise<void> {
+    parseOrThrow(listenerArgsSchema, { dataId, group, listener }, 'removeListener');
+    const id = idOf(this.#key(dataId, group));
+    const entry = this.#watched.get(id);
+    if (!entry || !entry.remove(listener)) return;
+    if (entry.size === 0) this.#unwatch(id);
+  }
+
+  /**
+   * Watches a config as an async iterator. Ends when `signal` aborts, when the loop is left, or on shutdown.
+   *
+   * @example
+   * for await (const { content } of config.watch({ dataId: 'app.json', signal })) apply(content);
+   */
+  async *watch(params: WatchParams): AsyncGenerator<ConfigChange, void, undefined> {
+    const p = parseOrThrow(watchSchema, params, 'watch');
+    const group = p.group ?? DEFAULT_GROUP;
+    const queue: ConfigChange[] = [];
+    let wake: (() => void) | undefined;
+    let first = true;
+    const listener: ConfigListener = (_tenant, _dataId, _group, content) => {
+      queue.push({ content, md5: this.#watched.get(idOf(this.#key(p.dataId, group)))?.md5 ?? '', source: first ? 'initial' : 'change' });
+      first = false;
+      wake?.();
+    };
+    const stop = anySignal(p.signal, this.#transport.closedSignal);
+    const onStop = () => wake?.();
+    stop.addEventListener('abort', onStop, { once: true });
+    try {
+      await this.addListener(p.dataId, group, listener, { emitInitial: p.emitInitial ?? true, ...(p.signal ? { signal: p.signal } : {}) });
+      if (!(p.emitInitial ?? true) || queue.length === 0) first = false;
+      while (!stop.aborted) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    } finally {
+      stop.removeEventListener('abort', onStop);
+      if (!this.#closed) await this.removeListener(p.dataId, group, listener);
+    }
+  }
+
+  /**
+   * One bounded sync pass without timers, for Workers (Cron Triggers, Durable Object alarms) and
+   * `backgroundSync(false)`: compares every watched config with the server once and calls listeners.
+   */
+  async tick(options: { signal?: AbortSignal } = {}): Promise<TickResult> {
+    this.#assertOpen();
+    const signal = anySignal(options.signal, this.#transport.closedSignal);
+    const entries = [...this.#watched.values()];
+    if (entries.length === 0) return { checked: 0, changed: 0 };
+    const { generation } = await this.#transport.preferredGeneration(signal);
+    let changed = 0;
+    if (generation === 'v1') {
+      const batch = this.#config.longPollBatchSize;
+      for (let i = 0; i < entries.length; i += batch) {
+        const slice = entries.slice(i, i + batch);
+        const keys = await longPoll(this.#transport, slice.map((e) => ({ key: e.key, md5: e.md5 ?? '' })), {
+          tenant: this.#namespace,
+          holdMs: this.#config.longPollTimeoutMs,
+          noHangup: true,
+          signal,
+        });
+        for (const e of slice) e.md5 ??= '';
+        changed += await this.#refresh(keys, signal);
+      }
+    } else {
+      changed = await this.#pollMd5(entries, signal);
+    }
+    return { checked: entries.length, changed };
+  }
+
+  /** Stops every loop and in-flight request; resolves once the loops have exited. */
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#transport.close();
+    await Promise.allSettled([...this.#loops.values()]);
+    this.#watched.clear();
+    this.#order.length = 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // internals
+
+  #snapshotKey(key: ConfigKey): string {
+    return storageKey('snapshot', 'config', key.tenant, key.group, key.dataId);
+  }
+
+  async #storageGet(key: string): Promise<string | undefined> {
+    try {
+      return await this.#storage.get(key);
+    } catch (error) {
+      this.#log.warn(`storage read of ${key} failed; ignoring it`, error);
+      return undefined;
+    }
+  }
+
+  /** Reads from the servers and keeps the snapshot in step (written when found, removed when absent). */
+  async #readFromServer(key: ConfigKey, signal: AbortSignal | undefined, tag?: string): Promise<ConfigRead> {
+    const { generation } = await this.#transport.preferredGeneration(signal);
+    const read = await readConfig(this.#transport, generation, key, { signal, tag });
+    if (tag === undefined) {
+      const snapshotKey = this.#snapshotKey(key);
+      try {
+        if (read.found) await this.#storage.set(snapshotKey, read.content);
+        else await this.#storage.delete(snapshotKey);
+      } catch (error) {
+        this.#log.warn(`could not write the snapshot of ${key.group}/${key.dataId}`, error);
+      }
+    }
+    return read;
+  }
+
+  #unwatch(id: string): void {
+    const index = this.#order.indexOf(id);
+    this.#watched.delete(id);
+    if (index < 0) return;
+    this.#order.splice(index, 1);
+    // Every batch from `index` on has shifted: re-issue their polls (loops past the end exit by themselves).
+    for (const [batch, restart] of this.#restarts) if ((batch + 1) * this.#config.longPollBatchSize > index) restart.abort();
+  }
+
+  /** Starts the loop of the batch holding position `index`, or restarts its poll so the new key is included. */
+  #onKeysChanged(index: number): void {
+    if (this.#closed || index < 0) return;
+    const batch = Math.floor(index / this.#config.longPollBatchSize);
+    if (this.#loops.has(batch)) {
+      this.#restarts.get(batch)?.abort();
+      return;
+    }
+    const loop = this.#runBatch(batch).finally(() => {
+      this.#loops.delete(batch);
+      this.#restarts.delete(batch);
+      // Keys may have arrived while this loop was exiting.
+      if (!this.#closed && batch * this.#config.longPollBatchSize < this.#order.length) this.#onKeysChanged(batch * this.#config.longPollBatchSize);
+    });
+    this.#loops.set(batch, loop);
+  }
+
+  #batchEntries(batch: number): WatchedConfig[] {
+    const size = this.#config.longPollBatchSize;
+    return this.#order.slice(batch * size, (batch + 1) * size).flatMap((id) => {
+      const entry = this.#watched.get(id);
+      return entry ? [entry] : [];
+    });
+  }
+
+  /** The loop of one batch of keys: long poll on v1 servers, md5 polling on servers without an HTTP listener. */
+  async #runBatch(batch: number): Promise<void> {
+    const closed = this.#transport.closedSignal;
+    while (!closed.aborted) {
+      const entries = this.#batchEntries(batch);
+      if (entries.length === 0) return;
+      const restart = new AbortController();
+      this.#restarts.set(batch, restart);
+      const signal = anySignal(closed, restart.signal);
+      try {
+        const { generation } = await this.#transport.preferredGeneration(signal);
+        if (generation === 'v1') {
+          const unsynced = entries.some((e) => e.md5 === undefined);
+          const keys = await longPoll(this.#transport, entries.map((e) => ({ key: e.key, md5: e.md5 ?? '' })), {
+            tenant: this.#namespace,
+            holdMs: this.#config.longPollTimeoutMs,
+            noHangup: unsynced,
+            signal,
+          });
+          for (const e of entries) e.md5 ??= '';
+          await this.#refresh(keys, signal);
+        } else {
+          await this.#pollMd5(entries, signal);
+          await sleep(jitter(this.#config.pollIntervalMs), signal);
+        }
+        this.#recovered();
+      } catch (error) {
+        if (closed.aborted) return;
+        if (restart.signal.aborted) continue;
+        this.#failed(error);
+        try {
+          await sleep(backoffMs(this.#failures), signal);
+        } catch {
+          if (closed.aborted) return;
+        }
+      }
+    }
+  }
+
+  /** Reads each changed key and hands new content to its listeners. Returns how many changed. */
+  async #refresh(keys: readonly ConfigKey[], signal: AbortSignal): Promise<number> {
+    let changed = 0;
+    for (const key of keys) {
+      const entry = this.#watched.get(idOf(key));
+      if (!entry) continue;
+      const read = await this.#readFromServer(key, signal);
+      if (read.md5 !== entry.md5) changed++;
+      entry.update(read.content, read.md5);
+    }
+    return changed;
+  }
+
+  /** md5 polling (3.2+): reads every entry with bounded concurrency and delivers what changed. */
+  async #pollMd5(entries: readonly WatchedConfig[], signal: AbortSignal): Promise<number> {
+    let next = 0;
+    let changed = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        if (signal.aborted) throw abortError(signal);
+        const entry = entries[next++] as WatchedConfig;
+        if (!this.#watched.has(idOf(entry.key))) continue;
+        const read = await this.#readFromServer(entry.key, signal);
+        if (read.md5 !== entry.md5) changed++;
+        entry.update(read.content, read.md5);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#config.pollConcurrency, entries.length) }, worker));
+    return changed;
+  }
+
+  #failed(error: unknown): void {
+    this.#failures++;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.#failures === 1) this.#log.warn(`config sync failed; retrying with backoff (${message})`);
+    else this.#log.debug(`config sync failed again (attempt ${this.#failures}): ${message}`);
+  }
+
+  #recovered(): void {
+    if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
+    this.#failures = 0;
+  }
+}

@@ -1,0 +1,83 @@
+import type { Logger } from '../logger.js';
+import type { ConfigKey } from './protocol.js';
+
+/** Called with the new content of a watched config (`''` when it was deleted). May be async. */
+export type ConfigListener = (tenant: string, dataId: string, group: string, content: string) => void | Promise<void>;
+
+interface ListenerRecord {
+  readonly listener: ConfigListener;
+  /** md5 of the last content handed to this listener; a listener never sees the same md5 twice in a row. */
+  lastMd5: string | undefined;
+  /** Whether the first content this listener sees is delivered (emitInitial) or only remembered. */
+  readonly emitInitial: boolean;
+  /** Deliveries to one listener are chained, so they arrive in order of changes; other listeners never wait for it. */
+  chain: Promise<void>;
+}
+
+/**
+ * The state of one watched config: what the client last saw on the server and who listens.
+ * It knows nothing about how changes are found (long poll, md5 polling, push).
+ */
+export class WatchedConfig {
+  /** Server md5 last seen; `''` = absent on the server; undefined = not read yet. */
+  md5: string | undefined;
+  content = '';
+  readonly #records: ListenerRecord[] = [];
+
+  constructor(
+    readonly key: ConfigKey,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.#records.length;
+  }
+
+  has(listener: ConfigListener): boolean {
+    return this.#records.some((r) => r.listener === listener);
+  }
+
+  /**
+   * Adds a listener; adding the same function twice is a no-op (returns false). When the config has been
+   * read already, the listener gets the current content at once (with `emitInitial`) or remembers its md5.
+   */
+  add(listener: ConfigListener, emitInitial: boolean): boolean {
+    if (this.has(listener)) return false;
+    const record: ListenerRecord = { listener, lastMd5: undefined, emitInitial, chain: Promise.resolve() };
+    this.#records.push(record);
+    if (this.md5 !== undefined) this.#deliver(record, this.content, this.md5);
+    return true;
+  }
+
+  remove(listener: ConfigListener): boolean {
+    const index = this.#records.findIndex((r) => r.listener === listener);
+    if (index < 0) return false;
+    this.#records.splice(index, 1);
+    return true;
+  }
+
+  /** Records server state and hands it to every listener that has not seen this md5 yet. */
+  update(content: string, md5: string): void {
+    this.md5 = md5;
+    this.content = content;
+    for (const record of this.#records) this.#deliver(record, content, md5);
+  }
+
+  #deliver(record: ListenerRecord, content: string, md5: string): void {
+    if (record.lastMd5 === md5) return;
+    // The first sight of a config is delivered only with emitInitial, and an absent config is no news.
+    if (record.lastMd5 === undefined && (md5 === '' || !record.emitInitial)) {
+      record.lastMd5 = md5;
+      return;
+    }
+    record.lastMd5 = md5;
+    const { tenant, dataId, group } = this.key;
+    record.chain = record.chain.then(async () => {
+      try {
+        await record.listener(tenant, dataId, group, content);
+      } catch (error) {
+        this.log.error(`a listener of ${group}/${dataId} threw; other listeners are unaffected`, error);
+      }
+    });
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Every error nacos-edge throws is a {@link NacosError}. Tell them apart by `code` (stable, documented)
+ * or with {@link isNacosError}; both work across realms (iframes, workerd isolates, duplicated bundles),
+ * where `instanceof` does not.
+ *
+ * @module
+ */
+
+/** Stable error codes. */
+export type NacosErrorCode =
+  /** Bad input, rejected before any request. */
+  | 'VALIDATION'
+  /** Login failed, a token was refused, or the server said 403. */
+  | 'AUTH'
+  /** The server has no such resource (where "absent" is an error rather than an empty result). */
+  | 'NOT_FOUND'
+  /** A compare-and-swap publish lost: the config changed since `casMd5` was read. */
+  | 'CAS_CONFLICT'
+  /** A request took longer than its timeout. */
+  | 'TIMEOUT'
+  /** The server could not be reached (connection refused, DNS, reset). */
+  | 'NETWORK'
+  /** The server answered with an error status or a body we could not understand. */
+  | 'SERVER'
+  /** Every server in the list failed; `causes` holds each one's error. */
+  | 'UNAVAILABLE'
+  /** The operation needs something the server or the configuration does not offer. */
+  | 'UNSUPPORTED'
+  /** The operation was cancelled through its AbortSignal or by shutdown(). */
+  | 'ABORTED';
+
+const BRAND = Symbol.for('nacos-edge.error');
+
+/** Options shared by every error constructor. */
+export interface NacosErrorOptions {
+  /** HTTP status, when a server answered. */
+  status?: number;
+  /** The underlying error. */
+  cause?: unknown;
+  /** Which server answered or failed (`http://host:port`). */
+  server?: string;
+}
+
+/** The base of the error family. */
+export class NacosError extends Error {
+  override name = 'NacosError';
+  readonly code: NacosErrorCode;
+  readonly status: number | undefined;
+  readonly server: string | undefined;
+  declare readonly [BRAND]: true;
+
+  constructor(code: NacosErrorCode, message: string, options: NacosErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+    this.server = options.server;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** One issue found while validating input. */
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `dataId` or `serverAddresses.0`. */
+  path: string;
+  message: string;
+}
+
+/** Bad input: thrown before any request is sent. `issues` names every offending field. */
+export class NacosValidationError extends NacosError {
+  override name = 'NacosValidationError';
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[], context?: string) {
+    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super('VALIDATION', context ? `${context}: ${summary}` : summary);
+    this.issues = issues;
+  }
+}
+
+/** Every server failed. `causes` lists one error per server, in the order they were tried. */
+export class NacosUnavailableError extends NacosError {
+  override name = 'NacosUnavailableError';
+  readonly causes: readonly NacosError[];
+
+  constructor(message: string, causes: readonly NacosError[]) {
+    super('UNAVAILABLE', `${message}: ${causes.map((c) => `${c.server ?? '?'} → ${c.message}`).join('; ')}`, {
+      cause: causes.at(-1),
+    });
+    this.causes = causes;
+  }
+}
+
+/**
+ * True when `value` is a nacos-edge error (from any realm or copy of the library), optionally with the given code.
+ *
+ * @example
+ * if (isNacosError(e, 'CAS_CONFLICT')) retryWithFreshMd5();
+ */
+export function isNacosError(value: unknown, code?: NacosErrorCode): value is NacosError {
+  if (typeof value !== 'object' || value === null) return false;
+  const branded = (value as { [BRAND]?: unknown })[BRAND] === true;
+  if (!branded) return false;
+  return code === undefined || (value as NacosError).code === code;
+}
+
+/** True when `value` is a {@link NacosValidationError} from any realm. */
+export function isNacosValidationError(value: unknown): value is NacosValidationError {
+  return isNacosError(value, 'VALIDATION') && Array.isArray((value as NacosValidationError).issues);
+}
+
+/** The AbortSignal's reason as a NacosError with code `ABORTED`. */
+export function abortError(signal: AbortSignal | undefined, what = 'operation'): NacosError {
+  const reason: unknown = signal?.reason;
+  if (isNacosError(reason)) return reason;
+  return new NacosError('ABORTED', `${what} aborted`, { cause: reason });
+}

@@ -1,0 +1,43 @@
+/**
+ * nacos-edge: a fetch-only Nacos client for Cloudflare Workers, Deno, Bun, browsers and Node.
+ *
+ * @example
+ * import { ClientConfigBuilder, NacosConfigService } from 'nacos-edge';
+ * const config = await NacosConfigService.createConfigService(new ClientConfigBuilder().serverAddress('127.0.0.1:8848').build());
+ * const content = await config.getConfig({ dataId: 'app.json' });
+ *
+ * @module
+ */
+export {
+  ClientConfigBuilder,
+  createClientConfig,
+  type ClientConfig,
+  type ClientConfigOptions,
+  type CredentialsProvider,
+  type FetchLike,
+  type SigningCredentials,
+} from './client-config.js';
+export {
+  NacosConfigService,
+  DEFAULT_GROUP,
+  type ConfigChange,
+  type ConfigListener,
+  type GetConfigParams,
+  type PublishConfigParams,
+  type RemoveConfigParams,
+  type TickResult,
+  type WatchParams,
+} from './config/config-service.js';
+export {
+  NacosError,
+  NacosUnavailableError,
+  NacosValidationError,
+  isNacosError,
+  isNacosValidationError,
+  type NacosErrorCode,
+  type NacosErrorOptions,
+  type ValidationIssue,
+} from './errors.js';
+export type { Logger, LogLevel } from './logger.js';
+export { storageKey, type StorageArea, type StoragePort } from './storage/port.js';
+export { configMd5 } from './util/crypto.js';

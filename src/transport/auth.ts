@@ -1,0 +1,103 @@
+import type { ClientConfig, SigningCredentials } from '../client-config.js';
+import { NacosError } from '../errors.js';
+import { hmacSha1Base64 } from '../util/crypto.js';
+
+/** A login answer. */
+export interface AccessToken {
+  readonly token: string;
+  /** Epoch ms after which the client logs in again (before the server's expiry). */
+  readonly refreshAt: number;
+}
+
+/** What the token manager needs from the transport: one login request against some server. */
+export type LoginFn = (username: string, password: string, signal: AbortSignal | undefined) => Promise<{ accessToken: string; tokenTtl: number }>;
+
+/**
+ * Keeps one access token for the client. Logs in lazily, refreshes when 90 % of `tokenTtl` has
+ * passed, and shares one login between concurrent callers. No timer: an idle client does nothing.
+ */
+export class TokenManager {
+  #current: AccessToken | undefined;
+  #pending: Promise<AccessToken> | undefined;
+
+  constructor(
+    private readonly username: string,
+    private readonly password: string,
+    private readonly login: LoginFn,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A valid token, logging in when there is none or it is due for refresh. */
+  async token(signal?: AbortSignal): Promise<string> {
+    const current = this.#current;
+    if (current && this.now() < current.refreshAt) return current.token;
+    this.#pending ??= this.#login(signal).finally(() => {
+      this.#pending = undefined;
+    });
+    return (await this.#pending).token;
+  }
+
+  /** Forgets `token` after the server refused it, so the next call logs in again. */
+  invalidate(token: string): void {
+    if (this.#current?.token === token) this.#current = undefined;
+  }
+
+  async #login(signal: AbortSignal | undefined): Promise<AccessToken> {
+    const answer = await this.login(this.username, this.password, signal);
+    if (typeof answer.accessToken !== 'string' || answer.accessToken === '') throw new NacosError('AUTH', 'login answered without an accessToken');
+    const ttlMs = Math.max(1, Number(answer.tokenTtl) || 18_000) * 1000;
+    this.#current = { token: answer.accessToken, refreshAt: this.now() + ttlMs * 0.9 };
+    return this.#current;
+  }
+}
+
+/** Resolves the AK/SK to sign with: the provider (called every time) or the static pair. */
+export async function signingCredentials(config: ClientConfig): Promise<SigningCredentials | undefined> {
+  if (config.credentialsProvider) {
+    const credentials = await config.credentialsProvider();
+    if (!credentials?.accessKey || !credentials.secretKey) throw new NacosError('AUTH', 'credentialsProvider returned no accessKey/secretKey');
+    return credentials;
+  }
+  if (config.accessKey !== undefined && config.secretKey !== undefined) return { accessKey: config.accessKey, secretKey: config.secretKey };
+  return undefined;
+}
+
+/**
+ * Spas headers for a config request: `Spas-Signature = base64(HMAC-SHA1(sk, resource + '+' + ts))`
+ * where resource is `tenant+group`, `group`, or nothing (then just the timestamp is signed).
+ */
+export async function configSignatureHeaders(
+  credentials: SigningCredentials,
+  resource: { tenant?: string | undefined; group?: string | undefined },
+  timestamp: number,
+): Promise<Record<string, string>> {
+  const { tenant, group } = resource;
+  const scope = tenant && group ? `${tenant}+${group}` : (group ?? '');
+  const stringToSign = scope ? `${scope}+${timestamp}` : String(timestamp);
+  const headers: Record<string, string> = {
+    'Spas-AccessKey': credentials.accessKey,
+    Timestamp: String(timestamp),
+    'Spas-Signature': await hmacSha1Base64(credentials.secretKey, stringToSign),
+  };
+  if (credentials.securityToken) headers['Spas-SecurityToken'] = credentials.securityToken;
+  return headers;
+}
+
+/**
+ * Spas parameters for a naming request: `signature = base64(HMAC-SHA1(sk, data))` where
+ * data is `ts@@group@@service` (or `ts` without a service).
+ */
+export async function namingSignatureParams(
+  credentials: SigningCredentials,
+  groupedServiceName: string | undefined,
+  timestamp: number,
+): Promise<Record<string, string>> {
+  const data = groupedServiceName ? `${timestamp}@@${groupedServiceName}` : String(timestamp);
+  const params: Record<string, string> = {
+    ak: credentials.accessKey,
+    data,
+    signature: await hmacSha1Base64(credentials.secretKey, data),
+  };
+  if (credentials.securityToken) params['Spas-SecurityToken'] = credentials.securityToken;
+  return params;
+}

@@ -1,0 +1,321 @@
+import ky, { TimeoutError } from 'ky';
+import type { ClientConfig } from '../client-config.js';
+import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { configSignatureHeaders, namingSignatureParams, signingCredentials, TokenManager } from './auth.js';
+import { parseAddressServerBody, ServerList, type ServerAddress } from './servers.js';
+
+/** Library version, sent as `Client-Version`. */
+export const CLIENT_VERSION = 'nacos-edge:0.1.0';
+
+type Params = Record<string, string | number | boolean | undefined>;
+
+/** One logical request; the transport picks the server. */
+export interface NacosRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path after the context path, e.g. `/v1/cs/configs`. */
+  path: string;
+  query?: Params;
+  /** Form fields, sent as `application/x-www-form-urlencoded`. */
+  form?: Params;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  /** Overrides the configured request timeout (long polls). */
+  timeoutMs?: number;
+  /** Spas signing: config requests sign headers, naming requests sign parameters. */
+  sign?: { kind: 'config'; tenant?: string | undefined; group?: string | undefined } | { kind: 'naming'; groupedServiceName?: string | undefined };
+  /** Send the access token (default true). */
+  auth?: boolean;
+  /** Statuses that move on to the next server. Default: 500, 502, 503, 504. */
+  retryOn?: (status: number, body: string) => boolean;
+  /** Only this server (no rotation). */
+  server?: ServerAddress | undefined;
+}
+
+/** A server's answer. */
+export interface NacosResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  server: ServerAddress;
+}
+
+/** Which HTTP API generation a server offers (see the protocol notes' "three generations"). */
+export type ApiGeneration =
+  /** v1 config/naming and the v1 long-poll listener: 1.x, 2.x, and 3.0/3.1 with compatibility on. */
+  | 'v1'
+  /** Only the v3 client + admin APIs, no HTTP listener: 3.2+ (or 3.x with compatibility off). */
+  | 'v3';
+
+const DEFAULT_RETRY = (status: number) => status === 500 || status === 502 || status === 503 || status === 504;
+const PROBE_DATA_ID = 'nacos-edge.probe';
+
+/**
+ * Sends requests to the cluster: server rotation, timeouts, token login and refresh, Spas signing,
+ * address-server discovery and the per-server API-generation probe. Everything above it speaks in
+ * logical requests and never sees a URL with a secret in it.
+ */
+export class Transport {
+  readonly servers: ServerList;
+  readonly #config: ClientConfig;
+  readonly #log: Logger;
+  readonly #tokens: TokenManager | undefined;
+  readonly #http: typeof ky;
+  readonly #closed = new AbortController();
+  readonly #generations = new Map<ServerAddress, Promise<ApiGeneration>>();
+  #endpointRefreshedAt = 0;
+  #endpointRefresh: Promise<void> | undefined;
+
+  constructor(config: ClientConfig, log: Logger) {
+    this.#config = config;
+    this.#log = log;
+    this.servers = new ServerList(config.servers);
+    this.#http = ky.create({
+      retry: 0,
+      throwHttpErrors: false,
+      ...(config.fetch ? { fetch: config.fetch } : {}),
+    });
+    if (config.username !== undefined) {
+      this.#tokens = new TokenManager(config.username, config.password ?? '', (u, p, signal) => this.#login(u, p, signal));
+    }
+  }
+
+  /** Aborted by {@link close}; loops above the transport listen to it too. */
+  get closedSignal(): AbortSignal {
+    return this.#closed.signal;
+  }
+
+  /** Aborts every in-flight request. */
+  close(): void {
+    this.#closed.abort(new NacosError('ABORTED', 'client shut down'));
+  }
+
+  get config(): ClientConfig {
+    return this.#config;
+  }
+
+  /** Sends `req` to the preferred server, moving on to the next on network errors, timeouts and retryable statuses. */
+  async request(req: NacosRequest): Promise<NacosResponse> {
+    const signal = req.signal;
+    if (signal?.aborted) throw abortError(signal, `${req.method} ${req.path}`);
+    if (this.#closed.signal.aborted) throw abortError(this.#closed.signal);
+    await this.#maybeRefreshEndpoint(signal);
+    const candidates = req.server ? [req.server] : this.servers.ordered();
+    if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the server list is empty (the address server returned no servers)');
+    const retryOn = req.retryOn ?? DEFAULT_RETRY;
+    const failures: NacosError[] = [];
+    for (const server of candidates) {
+      let res: NacosResponse;
+      try {
+        res = await this.#sendAuthenticated(server, req);
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal, `${req.method} ${req.path}`);
+        if (this.#closed.signal.aborted) throw abortError(this.#closed.signal);
+        if (isNacosError(error) && (error.code === 'NETWORK' || error.code === 'TIMEOUT')) {
+          failures.push(error);
+          continue;
+        }
+        throw error;
+      }
+      if (retryOn(res.status, res.body)) {
+        failures.push(new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
+        continue;
+      }
+      if (this.servers.markGood(server)) this.#log.info(`now using server ${server.origin}`);
+      return res;
+    }
+    throw new NacosUnavailableError(`no server answered ${req.method} ${req.path}`, failures);
+  }
+
+  /** The API generation of `server`, probed once and cached (a failed probe is not cached). */
+  generation(server: ServerAddress, signal?: AbortSignal): Promise<ApiGeneration> {
+    let probe = this.#generations.get(server);
+    if (!probe) {
+      probe = this.#probe(server, signal);
+      this.#generations.set(server, probe);
+      probe.catch(() => this.#generations.delete(server));
+    }
+    return probe;
+  }
+
+  /** The generation of the preferred server (the one the next request goes to first), probing the list in order. */
+  async preferredGeneration(signal?: AbortSignal): Promise<{ server: ServerAddress; generation: ApiGeneration }> {
+    await this.#maybeRefreshEndpoint(signal);
+    const failures: NacosError[] = [];
+    for (const server of this.servers.ordered()) {
+      try {
+        const generation = await this.generation(server, signal);
+        return { server, generation };
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal);
+        if (isNacosError(error) && error.code !== 'UNAVAILABLE' && error.code !== 'NETWORK' && error.code !== 'TIMEOUT') throw error;
+        failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
+      }
+    }
+    throw new NacosUnavailableError('no server answered the API probe', failures);
+  }
+
+  /** True when requests carry a login token (username configured). */
+  get hasLogin(): boolean {
+    return this.#tokens !== undefined;
+  }
+
+  async #probe(server: ServerAddress, signal: AbortSignal | undefined): Promise<ApiGeneration> {
+    // A v1 server answers this read with 200/404 "config data not exist" (or 403 from its auth filter);
+    // a server without v1 answers 404 from the framework (no handler) or 410 (compatibility switched off).
+    const res = await this.request({
+      method: 'GET',
+      path: '/v1/cs/configs',
+      query: { dataId: PROBE_DATA_ID, group: 'DEFAULT_GROUP' },
+      server,
+      signal,
+      retryOn: () => false,
+    });
+    const v1 = res.status === 200 || res.status === 403 || (res.status === 404 && /config data not exist/i.test(res.body));
+    const generation: ApiGeneration = v1 ? 'v1' : 'v3';
+    this.#log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
+    return generation;
+  }
+
+  async #sendAuthenticated(server: ServerAddress, req: NacosRequest): Promise<NacosResponse> {
+    const tokens = req.auth === false ? undefined : this.#tokens;
+    if (!tokens) return this.#send(server, req, undefined);
+    const token = await tokens.token(req.signal);
+    const res = await this.#send(server, req, token);
+    if (res.status !== 403) return res;
+    // An expired or revoked token: log in again and retry once.
+    tokens.invalidate(token);
+    this.#log.debug(`server ${server.origin} refused the access token; logging in again`);
+    return this.#send(server, req, await tokens.token(req.signal));
+  }
+
+  async #send(server: ServerAddress, req: NacosRequest, token: string | undefined): Promise<NacosResponse> {
+    const url = new URL(`${server.origin}${server.contextPath}${req.path}`);
+    const query = { ...req.query };
+    const headers = new Headers(req.headers);
+    headers.set('Client-Version', CLIENT_VERSION);
+    if (this.#config.appName) headers.set('Client-AppName', this.#config.appName);
+    if (token !== undefined) headers.set('accessToken', token);
+    if (req.sign) await this.#sign(req.sign, headers, query);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    let body: string | undefined;
+    if (req.form) {
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.set(k, String(v));
+      body = form.toString();
+      headers.set('Content-Type', 'application/x-www-form-urlencoded;charset=UTF-8');
+    }
+    const signals = [this.#closed.signal];
+    if (req.signal) signals.push(req.signal);
+    try {
+      const response = await this.#http(url, {
+        method: req.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.any(signals),
+        timeout: req.timeoutMs ?? this.#config.timeoutMs,
+      });
+      return { status: response.status, headers: response.headers, body: await response.text(), server };
+    } catch (error) {
+      if (req.signal?.aborted) throw abortError(req.signal, `${req.method} ${req.path}`);
+      if (this.#closed.signal.aborted) throw abortError(this.#closed.signal);
+      if (error instanceof TimeoutError) {
+        throw new NacosError('TIMEOUT', `${req.method} ${req.path} timed out after ${req.timeoutMs ?? this.#config.timeoutMs} ms`, { cause: error, server: server.origin });
+      }
+      throw new NacosError('NETWORK', `${req.method} ${req.path} failed: ${describeNetworkError(error)}`, { cause: error, server: server.origin });
+    }
+  }
+
+  async #sign(sign: NonNullable<NacosRequest['sign']>, headers: Headers, query: Params): Promise<void> {
+    const credentials = await signingCredentials(this.#config);
+    if (!credentials) return;
+    const now = Date.now();
+    if (sign.kind === 'config') {
+      for (const [k, v] of Object.entries(await configSignatureHeaders(credentials, sign, now))) headers.set(k, v);
+    } else {
+      Object.assign(query, await namingSignatureParams(credentials, sign.groupedServiceName, now));
+      if (this.#config.appName) query['app'] = this.#config.appName;
+    }
+  }
+
+  async #login(username: string, password: string, signal: AbortSignal | undefined): Promise<{ accessToken: string; tokenTtl: number }> {
+    // Credentials travel in the form body, never in the URL. v1 login exists on 1.x–3.1; 3.2+ only has v3.
+    const form = { username, password };
+    let res = await this.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal });
+    if (res.status === 404 || res.status === 405 || res.status === 410) {
+      res = await this.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, server: res.server });
+    }
+    if (res.status !== 200) {
+      throw new NacosError('AUTH', `login as "${username}" failed (HTTP ${res.status}): ${snippet(res.body)}`, { status: res.status, server: res.server.origin });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(res.body);
+    } catch (cause) {
+      throw new NacosError('AUTH', 'login answered with a body that is not JSON', { cause, server: res.server.origin });
+    }
+    const answer = parsed as { accessToken?: unknown; tokenTtl?: unknown; data?: { accessToken?: unknown; tokenTtl?: unknown } };
+    const source = typeof answer.accessToken === 'string' ? answer : (answer.data ?? {});
+    this.#log.debug(`logged in as "${username}" on ${res.server.origin}`);
+    return { accessToken: String(source.accessToken ?? ''), tokenTtl: Number(source.tokenTtl ?? 18_000) };
+  }
+
+  async #maybeRefreshEndpoint(signal: AbortSignal | undefined): Promise<void> {
+    const endpoint = this.#config.endpoint;
+    if (endpoint === undefined) return;
+    const due = Date.now() - this.#endpointRefreshedAt >= this.#config.endpointRefreshMs;
+    if (!due) return;
+    this.#endpointRefresh ??= this.#refreshEndpoint(endpoint, signal).finally(() => {
+      this.#endpointRefresh = undefined;
+    });
+    if (this.servers.size === 0) await this.#endpointRefresh;
+    else this.#endpointRefresh.catch(() => undefined);
+  }
+
+  async #refreshEndpoint(endpoint: string, signal: AbortSignal | undefined): Promise<void> {
+    const base = /^https?:\/\//.test(endpoint) ? endpoint : `http://${/:\d+$/.test(endpoint) ? endpoint : `${endpoint}:8080`}`;
+    const url = new URL(/\/[^/]/.test(base.replace(/^https?:\/\//, '')) ? base : `${base.replace(/\/$/, '')}/nacos/serverlist`);
+    if (this.#config.namespaceId) url.searchParams.set('namespace', this.#config.namespaceId);
+    try {
+      const response = await this.#http(url, {
+        signal: AbortSignal.any([this.#closed.signal, ...(signal ? [signal] : [])]),
+        timeout: this.#config.timeoutMs,
+      });
+      const text = await response.text();
+      if (!response.ok) throw new NacosError('SERVER', `address server answered HTTP ${response.status}`, { status: response.status, server: url.origin });
+      const servers = parseAddressServerBody(text, this.#config.contextPath);
+      if (servers.length === 0) throw new NacosError('SERVER', 'address server returned no servers', { server: url.origin });
+      this.servers.replace(servers);
+      this.#endpointRefreshedAt = Date.now();
+      this.#log.debug(`address server listed ${servers.length} server(s)`);
+    } catch (error) {
+      const wrapped = isNacosError(error) ? error : new NacosError('NETWORK', `address server ${url.origin} failed: ${describeNetworkError(error)}`, { cause: error, server: url.origin });
+      if (this.servers.size === 0) throw wrapped;
+      this.#log.warn(`could not refresh the server list from the address server; keeping the old one (${wrapped.message})`);
+    }
+  }
+}
+
+function snippet(body: string): string {
+  const text = body.trim().replace(/\s+/g, ' ');
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text || '(empty body)';
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const code = typeof cause?.code === 'string' ? cause.code : undefined;
+    return code ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
+/** Turns a non-2xx answer into the matching NacosError. */
+export function errorForStatus(res: NacosResponse, what: string): NacosError {
+  const options = { status: res.status, server: res.server.origin };
+  const detail = snippet(res.body);
+  if (res.status === 401 || res.status === 403) return new NacosError('AUTH', `${what}: access denied (HTTP ${res.status}): ${detail}`, options);
+  if (res.status === 404) return new NacosError('NOT_FOUND', `${what}: not found: ${detail}`, options);
+  if (res.status === 410 || res.status === 501) return new NacosError('UNSUPPORTED', `${what}: the server does not offer this API (HTTP ${res.status}): ${detail}`, options);
+  return new NacosError('SERVER', `${what}: HTTP ${res.status}: ${detail}`, options);
+}

@@ -1,0 +1,108 @@
+import { NacosValidationError } from '../errors.js';
+
+/** One Nacos server: where it is and under which context path its APIs live. */
+export interface ServerAddress {
+  /** `scheme://host:port`, no trailing slash. Used as the server's identity in errors and logs. */
+  readonly origin: string;
+  /** `''` or a path starting with `/` and without trailing slash, e.g. `/nacos`. */
+  readonly contextPath: string;
+}
+
+export const DEFAULT_PORT = 8848;
+export const DEFAULT_CONTEXT_PATH = '/nacos';
+
+// scheme? host-or-[ipv6] :port? /path?
+const ADDRESS = /^(?:(https?):\/\/)?(\[[0-9A-Fa-f:.]+\]|[^\s:/?#[\]@]+)(?::(\d{1,5}))?(\/[^\s?#]*)?$/;
+
+/** Normalises a context path: blank or `/` → `''`, otherwise one leading `/` and no trailing `/`. */
+export function normalizeContextPath(path: string): string {
+  const trimmed = path.trim().replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/**
+ * Parses one entry of a server list: `host`, `host:port`, `[::1]:8848`, `http(s)://host[:port][/context]`.
+ * A missing port is 8848 (Nacos' convention, also with a scheme); a missing context path is `defaultContextPath`.
+ */
+export function parseServerAddress(entry: string, defaultContextPath = DEFAULT_CONTEXT_PATH): ServerAddress {
+  const text = entry.trim();
+  const match = ADDRESS.exec(text);
+  if (!match) {
+    const hint = /^[0-9A-Fa-f]*:[0-9A-Fa-f]*:/.test(text) ? ' (write IPv6 addresses in brackets, e.g. [::1]:8848)' : '';
+    throw new NacosValidationError([{ path: 'serverAddresses', message: `"${entry}" is not host[:port] or http(s)://host[:port][/path]${hint}` }]);
+  }
+  const [, scheme = 'http', host = '', portText, path] = match;
+  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new NacosValidationError([{ path: 'serverAddresses', message: `"${entry}" has an invalid port` }]);
+  }
+  return {
+    origin: `${scheme}://${host.toLowerCase()}:${port}`,
+    contextPath: path === undefined || path === '/' ? normalizeContextPath(defaultContextPath) : normalizeContextPath(path),
+  };
+}
+
+/** Parses a comma- or semicolon-separated server list; duplicates are dropped, order is kept. */
+export function parseServerList(list: string | readonly string[], defaultContextPath = DEFAULT_CONTEXT_PATH): ServerAddress[] {
+  const entries = (typeof list === 'string' ? list.split(/[,;]/) : list.flatMap((s) => s.split(/[,;]/)))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const seen = new Set<string>();
+  const servers: ServerAddress[] = [];
+  for (const entry of entries) {
+    const server = parseServerAddress(entry, defaultContextPath);
+    const key = server.origin + server.contextPath;
+    if (!seen.has(key)) {
+      seen.add(key);
+      servers.push(server);
+    }
+  }
+  return servers;
+}
+
+/** The server-list body of an address server: one `ip[:port]` per line. */
+export function parseAddressServerBody(body: string, defaultContextPath = DEFAULT_CONTEXT_PATH): ServerAddress[] {
+  return parseServerList(body.split(/\r?\n/), defaultContextPath);
+}
+
+/**
+ * The client's current view of the cluster: a list of servers and which one is preferred.
+ * Requests try the preferred server first and move on in order; a server that fails stops being preferred.
+ */
+export class ServerList {
+  #servers: readonly ServerAddress[];
+  #preferred = 0;
+
+  constructor(servers: readonly ServerAddress[]) {
+    this.#servers = servers;
+  }
+
+  get size(): number {
+    return this.#servers.length;
+  }
+
+  /** Every server, preferred first, then the rest in list order (wrapping around). */
+  ordered(): ServerAddress[] {
+    const n = this.#servers.length;
+    return Array.from({ length: n }, (_, i) => this.#servers[(this.#preferred + i) % n] as ServerAddress);
+  }
+
+  /** Records a success: this server becomes the preferred one. Returns true when that changed. */
+  markGood(server: ServerAddress): boolean {
+    const index = this.#servers.indexOf(server);
+    if (index < 0 || index === this.#preferred) return false;
+    this.#preferred = index;
+    return true;
+  }
+
+  /** Replaces the list (address-server refresh), keeping the preferred server when it is still listed. */
+  replace(servers: readonly ServerAddress[]): void {
+    if (servers.length === 0) return;
+    const current = this.#servers[this.#preferred];
+    const same = (a: ServerAddress, b: ServerAddress | undefined) => b !== undefined && a.origin === b.origin && a.contextPath === b.contextPath;
+    this.#servers = servers;
+    const index = servers.findIndex((s) => same(s, current));
+    this.#preferred = index < 0 ? 0 : index;
+  }
+}

@@ -1,0 +1,37 @@
+import { abortError } from '../errors.js';
+
+/** Resolves after `ms`, or rejects with an ABORTED NacosError as soon as `signal` aborts. Leaves no timer behind. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `ms` ± `fraction` (uniform), so many clients started together do not poll in lockstep. */
+export function jitter(ms: number, fraction = 0.1): number {
+  return Math.max(0, Math.round(ms * (1 - fraction + Math.random() * 2 * fraction)));
+}
+
+/** Exponential backoff with full jitter: attempt 1 → up to 1 s, doubling, capped at `maxMs`. */
+export function backoffMs(attempt: number, baseMs = 1000, maxMs = 30_000): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** A signal that aborts when any of `signals` does (skipping undefined ones). */
+export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  return present.length === 1 ? (present[0] as AbortSignal) : AbortSignal.any(present);
+}

@@ -1,0 +1,73 @@
+import * as z from 'zod/mini';
+import { NacosValidationError, type ValidationIssue } from './errors.js';
+
+// Server rules (nacos 2.3+ param checker, the strictest generation): dataId ≤ 256, group ≤ 128 from
+// letters, digits and `_ - . :`; namespace ≤ 64 from ASCII word characters and `-`. Older servers accept
+// Unicode letters in dataId/group too, so those allow any Unicode letter or digit.
+const NAME_CHARS = /^[\p{L}\p{N}_\-.:]+$/u;
+const NAMESPACE_CHARS = /^[A-Za-z0-9_-]*$/;
+
+/** A config dataId. */
+export const dataIdSchema = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(256, 'must be at most 256 characters'),
+  z.regex(NAME_CHARS, 'may contain only letters, digits and _ - . :'),
+);
+
+/** A config group or naming group. */
+export const groupSchema = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(128, 'must be at most 128 characters'),
+  z.regex(NAME_CHARS, 'may contain only letters, digits and _ - . :'),
+);
+
+/** A namespace id; `''` means the public namespace. */
+export const namespaceSchema = z.string().check(
+  z.maxLength(64, 'must be at most 64 characters'),
+  z.regex(NAMESPACE_CHARS, 'may contain only ASCII letters, digits, _ and -'),
+);
+
+/** An optional AbortSignal. */
+export const signalSchema = z.optional(z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal'));
+
+/** Any function (listeners, providers, fetch). */
+export function fn<T>(message = 'must be a function') {
+  return z.custom<T>((v) => typeof v === 'function', message);
+}
+
+type Issue = z.core.$ZodIssue;
+
+function describe(issue: Issue): string {
+  if (issue.message && issue.message !== 'Invalid input') return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${issue.expected}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}`;
+    case 'unrecognized_keys':
+      return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+    case 'invalid_format':
+      return `has an invalid format`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return 'is invalid';
+  }
+}
+
+/** Converts zod issues into the library's own issue shape. */
+export function toIssues(issues: readonly Issue[]): ValidationIssue[] {
+  return issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: describe(issue) }));
+}
+
+/**
+ * Parses `input` or throws a {@link NacosValidationError} that names every bad field.
+ * `context` names the call, e.g. `getConfig`.
+ */
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown, context: string): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new NacosValidationError(toIssues(result.error.issues), context);
+  return result.data;
+}
