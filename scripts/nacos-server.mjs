@@ -14,12 +14,13 @@
 //             the day they are published.
 //   rnacos    (default) r-nacos, the Rust re-implementation from crates.io, built with `cargo install`.
 //
-// Profiles: `default` (no auth) and `auth` (open-API auth on, admin user with a known password,
-// short token TTL configurable with NACOS_TOKEN_TTL_SECONDS). Each profile gets its own free port
-// pair (gRPC = HTTP + 1000), its own data dir and its own state file under .nacos/run/.
+// Profiles: `default` (no auth), `auth` (open-API auth on, admin user with a known password, short
+// token TTL configurable with NACOS_TOKEN_TTL_SECONDS), and any other name tests need for a server of
+// their own (`auth-*` names have auth on). Each profile gets its own free ports (gRPC = HTTP + 1000),
+// its own data dir and its own state file under .nacos/run/.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,12 +194,12 @@ function logTail(file, lines = 40) {
 
 /**
  * Starts a server for the profile, or returns the running one.
- * @param {{ profile?: 'default' | 'auth', port?: number, dataDir?: string }} [options]
+ * @param {{ profile?: string, port?: number, dataDir?: string }} [options]
  * @returns {Promise<ServerState>}
  */
 export async function startServer(options = {}) {
   const profile = options.profile ?? 'default';
-  if (profile !== 'default' && profile !== 'auth') throw new Error(`unknown profile ${profile}`);
+  if (!/^[a-z][a-z0-9-]*$/.test(profile)) throw new Error(`profile names are lower-case words, not ${profile}`);
   const running = readState(profile);
   if (running && isAlive(running.pid) && options.port === undefined) {
     try {
@@ -216,8 +217,10 @@ export async function startServer(options = {}) {
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(RUN_DIR, { recursive: true });
   const logFile = join(dataDir, 'server.log');
-  const auth = profile === 'auth';
-  const tokenTtlSeconds = Number(process.env.NACOS_TOKEN_TTL_SECONDS ?? 18000);
+  // Profiles named auth or auth-* have auth on. Their tokens live only NACOS_TOKEN_TTL_SECONDS (default 8 s),
+  // so every auth test run also exercises token refresh.
+  const auth = profile === 'auth' || profile.startsWith('auth-');
+  const tokenTtlSeconds = Number(process.env.NACOS_TOKEN_TTL_SECONDS ?? (auth ? 8 : 18000));
 
   let command;
   let args;
@@ -338,6 +341,14 @@ export function rssKb(pid) {
   }
 }
 
+function listProfiles() {
+  try {
+    return readdirSync(RUN_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  } catch {
+    return [];
+  }
+}
+
 function envLines(state) {
   const lines = [`NACOS_SERVER_ADDR=${state.serverAddr}`];
   if (state.auth) lines.push(`NACOS_USERNAME=${state.username}`, `NACOS_PASSWORD=${state.password}`);
@@ -368,19 +379,20 @@ async function main(argv) {
       return;
     }
     case 'stop':
-      for (const p of has('all') ? ['default', 'auth'] : [profile]) await stopServer(p);
+      for (const p of has('all') ? listProfiles() : [profile]) await stopServer(p);
       return;
     case 'restart':
       await restartServer(profile);
       return;
     case 'status': {
-      const rows = ['default', 'auth'].map((p) => {
+      const rows = listProfiles().map((p) => {
         const state = readState(p);
         if (!state) return { profile: p, running: false };
         return { profile: p, running: isAlive(state.pid), version: state.version, url: state.url, pid: state.pid, rssKb: rssKb(state.pid) };
       });
       if (has('json')) console.log(JSON.stringify(rows));
       else for (const r of rows) console.log(r.running ? `${r.profile}: ${r.version} at ${r.url} (pid ${r.pid}, RSS ${r.rssKb} kB)` : `${r.profile}: not running`);
+      if (rows.length === 0) console.log('no server started by this script');
       process.exitCode = rows.some((r) => r.running) ? 0 : 3;
       return;
     }

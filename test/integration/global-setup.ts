@@ -1,5 +1,4 @@
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error -- plain ESM script without type declarations
 import { readState, startServer, stopServer } from '../../scripts/nacos-server.mjs';
 
 /** What the integration tests get through `inject('nacos')`. */
@@ -33,18 +32,13 @@ export default async function setup(project: TestProject) {
   const externalAuth = process.env.NACOS_AUTH_SERVER_ADDR;
   try {
     const plain = external ? undefined : await ensure('default');
-    const auth = externalAuth ? undefined : await ensure('auth');
+    const auth = externalAuth
+      ? { serverAddr: externalAuth, username: process.env.NACOS_USERNAME ?? 'nacos', password: process.env.NACOS_PASSWORD ?? '', tokenTtlSeconds: undefined }
+      : await ensure('auth');
     project.provide('nacos', {
-      serverAddr: external ?? plain.serverAddr,
-      auth: externalAuth
-        ? {
-            serverAddr: externalAuth,
-            username: process.env.NACOS_USERNAME ?? 'nacos',
-            password: process.env.NACOS_PASSWORD ?? '',
-            tokenTtlSeconds: undefined,
-          }
-        : { serverAddr: auth.serverAddr, username: auth.username, password: auth.password, tokenTtlSeconds: auth.tokenTtlSeconds },
-      version: plain?.version ?? auth?.version ?? 'external',
+      serverAddr: external ?? (plain as { serverAddr: string }).serverAddr,
+      auth: { serverAddr: auth.serverAddr, username: auth.username ?? 'nacos', password: auth.password ?? '', tokenTtlSeconds: auth.tokenTtlSeconds },
+      version: plain?.version ?? 'external',
       managed: !external,
     });
   } catch (error) {

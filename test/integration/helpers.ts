@@ -1,0 +1,64 @@
+import { inject } from 'vitest';
+import { ClientConfigBuilder, type ClientConfigOptions, createClientConfig, NacosConfigService } from '../../src/index.js';
+
+export const nacos = () => inject('nacos');
+
+/** `http://host:port` of the plain (no-auth) server. */
+export const plainUrl = () => `http://${nacos().serverAddr}`;
+export const authUrl = () => `http://${nacos().auth.serverAddr}`;
+
+let counter = 0;
+/** A dataId/service name no other test (or earlier run against a reused server) uses. */
+export function uniqueId(prefix: string): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Polls `check` until it returns a truthy value (or stops throwing); fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 15_000, intervalMs = 25, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A logger that records everything (to assert on warnings and to prove secrets never reach it). */
+export function recordingLogger() {
+  const lines: string[] = [];
+  const push =
+    (level: string) =>
+    (message: string, ...details: unknown[]) =>
+      lines.push(`${level} ${message} ${details.map((d) => (d instanceof Error ? d.message : JSON.stringify(d))).join(' ')}`);
+  return { lines, logger: { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') } };
+}
+
+/** A config service against the plain server, quiet unless overridden. */
+export async function plainConfigService(options: Partial<ClientConfigOptions> = {}) {
+  const config = createClientConfig({ serverAddresses: nacos().serverAddr, logLevel: 'silent', ...options });
+  return NacosConfigService.createConfigService(config);
+}
+
+/** A config service against the auth-enabled server, logged in as its admin. */
+export async function authConfigService(options: Partial<ClientConfigOptions> = {}) {
+  const { serverAddr, username, password } = nacos().auth;
+  const config = new ClientConfigBuilder().serverAddress(serverAddr).username(username).password(password).logLevel('silent').build();
+  return NacosConfigService.createConfigService(createClientConfig({ ...configToOptions(config), ...options }));
+}
+
+function configToOptions(config: ReturnType<ClientConfigBuilder['build']>): ClientConfigOptions {
+  return {
+    serverAddresses: config.servers.map((s) => `${s.origin}${s.contextPath}`),
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+    logLevel: config.logLevel,
+  };
+}
