@@ -145,15 +145,24 @@ function isAlive(pid) {
   }
 }
 
-/** Polls until the server answers its health endpoint and the config API, or the deadline passes. */
+/**
+ * Polls until the server is ready: its readiness endpoint answers (200, or 403 from an auth filter
+ * that guards it), and with auth on, the admin can log in. No fixed sleeps: 100 ms between polls.
+ */
 async function waitUntilReady(state, child, deadlineMs) {
   const deadline = Date.now() + deadlineMs;
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before it was ready`);
+    if (child && /panicked at/.test(logTail(state.logFile, 200))) throw new Error('server panicked during start-up');
     try {
       const res = await fetch(`${state.url}/nacos/v1/console/health/readiness`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
+      if (res.ok || res.status === 403) {
+        // Up is not ready: prove a config write goes through (r-nacos can be up with a broken store).
+        await writeProbe(state);
+        if (child && /panicked at/.test(logTail(state.logFile, 200))) throw new Error('server panicked during start-up');
+        return;
+      }
       lastError = `readiness answered ${res.status}`;
     } catch (error) {
       lastError = error.cause?.code ?? error.message;
@@ -161,6 +170,32 @@ async function waitUntilReady(state, child, deadlineMs) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`server not ready after ${deadlineMs} ms (${lastError})`);
+}
+
+async function writeProbe(state) {
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  if (state.auth) headers.accessToken = await login(state);
+  const res = await fetch(`${state.url}/nacos/v1/cs/configs`, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams({ dataId: 'nacos-edge.ready', group: 'DEFAULT_GROUP', content: String(Date.now()) }).toString(),
+    signal: AbortSignal.timeout(2000),
+  });
+  if (res.status !== 200) throw new Error(`probe write answered ${res.status}`);
+}
+
+/** Logs in as the profile's admin (credentials in the form body) and returns the access token. */
+export async function login(state) {
+  const res = await fetch(`${state.url}/nacos/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: state.username, password: state.password }).toString(),
+    signal: AbortSignal.timeout(2000),
+  });
+  if (res.status !== 200) throw new Error(`admin login answered ${res.status}`);
+  const { accessToken } = await res.json();
+  if (!accessToken) throw new Error('admin login returned no token');
+  return accessToken;
 }
 
 function logTail(file, lines = 40) {
@@ -273,33 +308,46 @@ export async function startServer(options = {}) {
     ];
   }
 
-  log(`starting ${version} (${profile}${auth ? ', auth on' : ''}) on 127.0.0.1:${port}`);
-  const started = Date.now();
-  const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { env, cwd: dataDir, stdio: ['ignore', out, out], detached: true });
-  child.unref();
-  /** @type {ServerState} */
-  const state = {
-    profile,
-    impl,
-    version,
-    pid: child.pid,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    serverAddr: `127.0.0.1:${port}`,
-    dataDir,
-    logFile,
-    auth,
-    ...(auth ? { username: AUTH_USERNAME, password: AUTH_PASSWORD, tokenTtlSeconds } : {}),
-    startMs: 0,
-  };
-  try {
-    await waitUntilReady(state, child, Number(process.env.NACOS_START_TIMEOUT_MS ?? 120_000));
-  } catch (error) {
+  // r-nacos 0.8.8 sometimes panics in its raft start-up on a fresh data dir (raftapply.rs:421, an
+  // actor used before it is initialised); the process lives on but never creates the admin user.
+  // Such a start is detected from its log and retried, up to three attempts.
+  const freshData = options.dataDir === undefined;
+  let attempt = 0;
+  let child;
+  let state;
+  let started;
+  for (;;) {
+    attempt++;
+    log(`starting ${version} (${profile}${auth ? ', auth on' : ''}) on 127.0.0.1:${port}${attempt > 1 ? `, attempt ${attempt}` : ''}`);
+    started = Date.now();
+    const out = openSync(logFile, 'w');
+    child = spawn(command, args, { env, cwd: dataDir, stdio: ['ignore', out, out], detached: true });
+    child.unref();
+    /** @type {ServerState} */
+    state = {
+      profile,
+      impl,
+      version,
+      pid: child.pid,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      serverAddr: `127.0.0.1:${port}`,
+      dataDir,
+      logFile,
+      auth,
+      ...(auth ? { username: AUTH_USERNAME, password: AUTH_PASSWORD, tokenTtlSeconds } : {}),
+      startMs: 0,
+    };
     try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {}
-    throw new Error(`${version} did not come up: ${error.message}\n--- last lines of ${logFile} ---\n${logTail(logFile)}`);
+      await waitUntilReady(state, child, Number(process.env.NACOS_START_TIMEOUT_MS ?? 120_000));
+      break;
+    } catch (error) {
+      await killAndWait(child.pid);
+      const retry = attempt < 3 && /panicked/.test(error.message);
+      if (!retry) throw new Error(`${version} did not come up: ${error.message}\n--- last lines of ${logFile} ---\n${logTail(logFile)}`);
+      log(`${version} failed to start (${error.message}); retrying`);
+      if (freshData) rmSync(join(dataDir, 'db'), { recursive: true, force: true });
+    }
   }
   state.startMs = Date.now() - started;
   writeFileSync(stateFile(profile), JSON.stringify(state, null, 2));
@@ -307,19 +355,34 @@ export async function startServer(options = {}) {
   return state;
 }
 
-/** Stops the profile's server by its PID and waits until it is gone. Keeps its data dir. */
+async function killAndWait(pid) {
+  if (!isAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * Stops the profile's server by its PID and waits until it is gone. Its data dir is removed unless
+ * `keepState` (the state file and data stay, for a restart on the same port with the same data).
+ */
 export async function stopServer(profile = 'default', { keepState = false } = {}) {
   const state = readState(profile);
   if (!state) return false;
   if (isAlive(state.pid)) {
-    process.kill(state.pid, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (isAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
-    while (isAlive(state.pid)) await new Promise((r) => setTimeout(r, 20));
+    await killAndWait(state.pid);
     log(`stopped ${state.version} (${profile}) pid ${state.pid}`);
   }
-  if (!keepState) rmSync(stateFile(profile), { force: true });
+  if (!keepState) {
+    rmSync(stateFile(profile), { force: true });
+    rmSync(state.dataDir, { recursive: true, force: true });
+  }
   return true;
 }
 
@@ -327,7 +390,7 @@ export async function stopServer(profile = 'default', { keepState = false } = {}
 export async function restartServer(profile = 'default') {
   const state = readState(profile);
   if (!state) throw new Error(`no ${profile} server to restart`);
-  await stopServer(profile);
+  await stopServer(profile, { keepState: true });
   return startServer({ profile, port: state.port, dataDir: state.dataDir });
 }
 

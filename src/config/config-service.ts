@@ -16,6 +16,8 @@ export type { ConfigListener } from './listeners.js';
 export const DEFAULT_GROUP = 'DEFAULT_GROUP';
 
 const MAX_CONTENT_CHARS = 10 * 1024 * 1024;
+/** How long key additions are gathered before a held long poll is re-issued to include them. */
+const RESTART_COALESCE_MS = 50;
 
 const keyFields = {
   dataId: dataIdSchema,
@@ -96,6 +98,7 @@ export class NacosConfigService {
   readonly #order: string[] = [];
   readonly #loops = new Map<number, Promise<void>>();
   readonly #restarts = new Map<number, AbortController>();
+  readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
   #failures = 0;
   #closed = false;
 
@@ -258,12 +261,15 @@ export class NacosConfigService {
   }
 
   /**
-   * One bounded sync pass without timers, for Workers (Cron Triggers, Durable Object alarms) and
-   * `backgroundSync(false)`: compares every watched config with the server once and calls listeners.
+   * One bounded sync pass without background timers, for Workers (Cron Triggers, Durable Object alarms)
+   * and `backgroundSync(false)`: compares every watched config with the server once and calls listeners.
+   * On v1 servers that is one No-Hangup long poll per 3,000 keys; a server that holds it anyway is given
+   * at most `maxWaitMs` (default 5000) before the pass counts it as "nothing changed".
    */
-  async tick(options: { signal?: AbortSignal } = {}): Promise<TickResult> {
+  async tick(options: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<TickResult> {
     this.#assertOpen();
     const signal = anySignal(options.signal, this.#transport.closedSignal);
+    const maxWaitMs = options.maxWaitMs ?? 5000;
     const entries = [...this.#watched.values()];
     if (entries.length === 0) return { checked: 0, changed: 0 };
     const { generation } = await this.#transport.preferredGeneration(signal);
@@ -272,12 +278,21 @@ export class NacosConfigService {
       const batch = this.#config.longPollBatchSize;
       for (let i = 0; i < entries.length; i += batch) {
         const slice = entries.slice(i, i + batch);
-        const keys = await longPoll(this.#transport, slice.map((e) => ({ key: e.key, md5: e.md5 ?? '' })), {
-          tenant: this.#namespace,
-          holdMs: this.#config.longPollTimeoutMs,
-          noHangup: true,
-          signal,
-        });
+        // No-Hangup makes the server answer at once. Servers that hold the poll anyway (r-nacos) still
+        // answer at once when something differs, so waiting longer than maxWaitMs only means "no change".
+        const wait = AbortSignal.timeout(maxWaitMs);
+        let keys: ConfigKey[];
+        try {
+          keys = await longPoll(this.#transport, slice.map((e) => ({ key: e.key, md5: e.md5 ?? '' })), {
+            tenant: this.#namespace,
+            holdMs: this.#config.longPollTimeoutMs,
+            noHangup: true,
+            signal: anySignal(signal, wait),
+          });
+        } catch (error) {
+          if (!wait.aborted || signal.aborted) throw error;
+          keys = [];
+        }
         for (const e of slice) e.md5 ??= '';
         changed += await this.#refresh(keys, signal);
       }
@@ -291,6 +306,8 @@ export class NacosConfigService {
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const timer of this.#pendingRestarts.values()) clearTimeout(timer);
+    this.#pendingRestarts.clear();
     this.#transport.close();
     await Promise.allSettled([...this.#loops.values()]);
     this.#watched.clear();
@@ -343,7 +360,14 @@ export class NacosConfigService {
     if (this.#closed || index < 0) return;
     const batch = Math.floor(index / this.#config.longPollBatchSize);
     if (this.#loops.has(batch)) {
-      this.#restarts.get(batch)?.abort();
+      // Re-issue the held poll so it covers the new key. A burst of addListener calls (thousands of keys)
+      // is coalesced into one re-issue per RESTART_COALESCE_MS instead of one per key.
+      if (this.#pendingRestarts.has(batch)) return;
+      const timer = setTimeout(() => {
+        this.#pendingRestarts.delete(batch);
+        this.#restarts.get(batch)?.abort();
+      }, RESTART_COALESCE_MS);
+      this.#pendingRestarts.set(batch, timer);
       return;
     }
     const loop = this.#runBatch(batch).finally(() => {
