@@ -24,6 +24,8 @@ export type NacosErrorCode =
   | 'SERVER'
   /** Every server in the list failed; `causes` holds each one's error. */
   | 'UNAVAILABLE'
+  /** A typed read: the config's content did not parse in its format or did not match the schema. */
+  | 'INVALID_CONTENT'
   /** The operation needs something the server or the configuration does not offer. */
   | 'UNSUPPORTED'
   /** The operation was cancelled through its AbortSignal or by shutdown(). */

@@ -26,7 +26,11 @@ export {
   type PublishConfigParams,
   type RemoveConfigParams,
   type TickResult,
+  type TypedConfigOptions,
   type WatchParams,
+  type ConfigFormat,
+  type InferOutput,
+  type StandardSchemaV1,
 } from './config/config-service.js';
 export {
   NacosError,

@@ -9,8 +9,10 @@ import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { dataIdSchema, fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
 import { deleteConfig, longPoll, readConfig, writeConfig, type ConfigKey, type ConfigRead } from './protocol.js';
+import { isStandardSchema, parseContent, resolveFormat, validateWith, type ConfigFormat, type InferOutput, type StandardSchemaV1 } from './typed.js';
 
 export type { ConfigListener } from './listeners.js';
+export type { ConfigFormat, InferOutput, StandardSchemaV1 } from './typed.js';
 
 /** The default group when none is given. */
 export const DEFAULT_GROUP = 'DEFAULT_GROUP';
@@ -25,8 +27,13 @@ const keyFields = {
   signal: signalSchema,
 };
 
-const getSchema = z.strictObject({ ...keyFields, tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))) });
-const removeSchema = getSchema;
+const typedFields = {
+  schema: z.optional(z.custom<StandardSchemaV1>(isStandardSchema, 'must be a Standard Schema (zod, valibot, arktype, …)')),
+  format: z.optional(z.enum(['json', 'yaml', 'properties', 'text'])),
+};
+const tagField = { tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))) };
+const getSchema = z.strictObject({ ...keyFields, ...tagField, ...typedFields });
+const removeSchema = z.strictObject({ ...keyFields, ...tagField });
 
 const publishSchema = z.strictObject({
   ...keyFields,
@@ -53,25 +60,46 @@ const listenerArgsSchema = z.object({
 
 const listenOptionsSchema = z.optional(z.strictObject({ emitInitial: z.optional(z.boolean()), signal: signalSchema }));
 
-const watchSchema = z.strictObject({ ...keyFields, emitInitial: z.optional(z.boolean()) });
+const watchSchema = z.strictObject({ ...keyFields, ...typedFields, emitInitial: z.optional(z.boolean()) });
 
 /** Parameters of {@link NacosConfigService.getConfig}. */
-export type GetConfigParams = z.input<typeof getSchema>;
+export interface GetConfigParams {
+  dataId: string;
+  /** Default `DEFAULT_GROUP`. */
+  group?: string;
+  /** Read the tag (gray) variant; tagged reads neither use nor write the snapshot. */
+  tag?: string;
+  signal?: AbortSignal;
+}
+
+/** Typed reads: parse the content (`format`, else the server's type, else the dataId's extension) and validate it. */
+export interface TypedConfigOptions<S extends StandardSchemaV1 | undefined = undefined> {
+  schema?: S;
+  format?: ConfigFormat;
+}
 /** Parameters of {@link NacosConfigService.publishConfig}. */
 export type PublishConfigParams = z.input<typeof publishSchema>;
 /** Parameters of {@link NacosConfigService.removeConfig}. */
 export type RemoveConfigParams = z.input<typeof removeSchema>;
 /** Parameters of {@link NacosConfigService.watch}. */
-export type WatchParams = z.input<typeof watchSchema>;
+export interface WatchParams<S extends StandardSchemaV1 | undefined = undefined> extends TypedConfigOptions<S> {
+  dataId: string;
+  group?: string;
+  signal?: AbortSignal;
+  /** Yield the current content first (default true). */
+  emitInitial?: boolean;
+}
 
 /** One value yielded by {@link NacosConfigService.watch}. */
-export interface ConfigChange {
+export interface ConfigChange<T = string> {
   /** New content; `''` when the config was deleted. */
   content: string;
   /** Server md5 of the content; `''` when deleted. */
   md5: string;
   /** `initial` for the content current when watching started, `change` afterwards. */
   source: 'initial' | 'change';
+  /** Typed watches: the parsed, validated value (`undefined` when the config was deleted). Untyped: the content. */
+  value: T | undefined;
 }
 
 /** Result of one {@link NacosConfigService.tick} pass. */
@@ -129,28 +157,45 @@ export class NacosConfigService {
   /**
    * Reads a config: a failover entry (operator override) wins; otherwise the servers are asked in
    * order, and the answer is kept as a snapshot; when no server answers, the snapshot is returned.
+   * With `schema` and/or `format`, the content is parsed and validated (typed read).
    *
-   * @returns the content, or `''` when the config does not exist.
-   * @throws NacosError `UNAVAILABLE` when no server answers and there is no snapshot; `AUTH` on 403.
+   * @returns the content, or `''` when the config does not exist (typed reads throw `NOT_FOUND` instead).
+   * @throws NacosError `UNAVAILABLE` when no server answers and there is no snapshot; `AUTH` on 403;
+   *   `INVALID_CONTENT` when a typed read does not parse or validate.
    */
-  async getConfig(params: GetConfigParams): Promise<string> {
+  getConfig(params: GetConfigParams & { schema?: undefined; format?: undefined }): Promise<string>;
+  getConfig<S extends StandardSchemaV1>(params: GetConfigParams & TypedConfigOptions<S> & { schema: S }): Promise<InferOutput<S>>;
+  getConfig(params: GetConfigParams & TypedConfigOptions & { format: ConfigFormat }): Promise<unknown>;
+  async getConfig(params: GetConfigParams & { schema?: StandardSchemaV1 | undefined; format?: ConfigFormat | undefined }): Promise<unknown> {
     const p = parseOrThrow(getSchema, params, 'getConfig');
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
+    const read = await this.#readWithFallbacks(key, p.signal, p.tag);
+    if (p.schema === undefined && p.format === undefined) return read.content;
+    const what = `getConfig ${key.group}/${key.dataId}`;
+    if (!read.found) throw new NacosError('NOT_FOUND', `${what}: the config does not exist`);
+    return this.#typed(read.content, resolveFormat(p.format, read.type, key.dataId), p.schema, what);
+  }
+
+  async #typed(content: string, format: ConfigFormat, schema: StandardSchemaV1 | undefined, what: string): Promise<unknown> {
+    const parsed = await parseContent(content, format, what);
+    return schema ? validateWith(schema, parsed, what) : parsed;
+  }
+
+  async #readWithFallbacks(key: ConfigKey, signal: AbortSignal | undefined, tag: string | undefined): Promise<{ found: boolean; content: string; type: string | undefined }> {
     const failover = await this.#storageGet(storageKey('failover', 'config', key.tenant, key.group, key.dataId));
     if (failover !== undefined) {
       this.#log.debug(`getConfig ${key.group}/${key.dataId}: served from the failover entry`);
-      return failover;
+      return { found: true, content: failover, type: undefined };
     }
     try {
-      const read = await this.#readFromServer(key, p.signal, p.tag);
-      return read.content;
+      return await this.#readFromServer(key, signal, tag);
     } catch (error) {
-      if (!isNacosError(error, 'UNAVAILABLE') || p.tag !== undefined) throw error;
+      if (!isNacosError(error, 'UNAVAILABLE') || tag !== undefined) throw error;
       const snapshot = await this.#storageGet(this.#snapshotKey(key));
       if (snapshot === undefined) throw error;
       this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);
-      return snapshot;
+      return { found: true, content: snapshot, type: undefined };
     }
   }
 
@@ -198,7 +243,7 @@ export class NacosConfigService {
       try {
         const read = await this.#readFromServer(key, o.signal);
         // Another caller may have synced it meanwhile; update() delivers only what listeners have not seen.
-        entry.update(read.content, read.md5);
+        entry.update(read.content, read.md5, read.type);
       } catch (error) {
         if (!isNacosError(error, 'UNAVAILABLE')) {
           if (entry.size === 0) this.#unwatch(id);
@@ -221,19 +266,27 @@ export class NacosConfigService {
   }
 
   /**
-   * Watches a config as an async iterator. Ends when `signal` aborts, when the loop is left, or on shutdown.
+   * Watches a config as an async iterator. Ends when `signal` aborts, when the loop is left, or on
+   * shutdown. With `schema`/`format`, each change is parsed and validated; an invalid change is
+   * logged and skipped, so the last valid value stays current.
    *
    * @example
-   * for await (const { content } of config.watch({ dataId: 'app.json', signal })) apply(content);
+   * for await (const { value } of config.watch({ dataId: 'app.json', schema: AppConfig, signal })) apply(value);
    */
-  async *watch(params: WatchParams): AsyncGenerator<ConfigChange, void, undefined> {
+  watch(params: WatchParams & { schema?: undefined; format?: undefined }): AsyncGenerator<ConfigChange<string>, void, undefined>;
+  watch<S extends StandardSchemaV1>(params: WatchParams<S> & { schema: S }): AsyncGenerator<ConfigChange<InferOutput<S>>, void, undefined>;
+  watch(params: WatchParams & { format: ConfigFormat }): AsyncGenerator<ConfigChange<unknown>, void, undefined>;
+  async *watch(params: Omit<WatchParams, 'schema' | 'format'> & { schema?: StandardSchemaV1 | undefined; format?: ConfigFormat | undefined }): AsyncGenerator<ConfigChange<unknown>, void, undefined> {
     const p = parseOrThrow(watchSchema, params, 'watch');
     const group = p.group ?? DEFAULT_GROUP;
-    const queue: ConfigChange[] = [];
+    const typed = p.schema !== undefined || p.format !== undefined;
+    const what = `watch ${group}/${p.dataId}`;
+    const queue: { content: string; md5: string; type: string | undefined; source: 'initial' | 'change' }[] = [];
     let wake: (() => void) | undefined;
-    let first = true;
+    let first = p.emitInitial ?? true;
     const listener: ConfigListener = (_tenant, _dataId, _group, content) => {
-      queue.push({ content, md5: this.#watched.get(idOf(this.#key(p.dataId, group)))?.md5 ?? '', source: first ? 'initial' : 'change' });
+      const entry = this.#watched.get(idOf(this.#key(p.dataId, group)));
+      queue.push({ content, md5: entry?.md5 ?? '', type: entry?.type, source: first ? 'initial' : 'change' });
       first = false;
       wake?.();
     };
@@ -242,17 +295,32 @@ export class NacosConfigService {
     stop.addEventListener('abort', onStop, { once: true });
     try {
       await this.addListener(p.dataId, group, listener, { emitInitial: p.emitInitial ?? true, ...(p.signal ? { signal: p.signal } : {}) });
-      if (!(p.emitInitial ?? true) || queue.length === 0) first = false;
+      if (queue.length === 0) first = false;
       while (!stop.aborted) {
         const next = queue.shift();
-        if (next) {
-          yield next;
+        if (!next) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
           continue;
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
+        if (!typed) {
+          yield { content: next.content, md5: next.md5, source: next.source, value: next.content };
+          continue;
+        }
+        if (next.md5 === '') {
+          yield { content: '', md5: '', source: next.source, value: undefined };
+          continue;
+        }
+        let value: unknown;
+        try {
+          value = await this.#typed(next.content, resolveFormat(p.format, next.type, p.dataId), p.schema, what);
+        } catch (error) {
+          this.#log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${error instanceof Error ? error.message : String(error)})`);
+          continue;
+        }
+        yield { content: next.content, md5: next.md5, source: next.source, value };
       }
     } finally {
       stop.removeEventListener('abort', onStop);
@@ -434,7 +502,7 @@ export class NacosConfigService {
       if (!entry) continue;
       const read = await this.#readFromServer(key, signal);
       if (read.md5 !== entry.md5) changed++;
-      entry.update(read.content, read.md5);
+      entry.update(read.content, read.md5, read.type);
     }
     return changed;
   }
@@ -450,7 +518,7 @@ export class NacosConfigService {
         if (!this.#watched.has(idOf(entry.key))) continue;
         const read = await this.#readFromServer(entry.key, signal);
         if (read.md5 !== entry.md5) changed++;
-        entry.update(read.content, read.md5);
+        entry.update(read.content, read.md5, read.type);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#config.pollConcurrency, entries.length) }, worker));

@@ -22,6 +22,8 @@ export class WatchedConfig {
   /** Server md5 last seen; `''` = absent on the server; undefined = not read yet. */
   md5: string | undefined;
   content = '';
+  /** The server's stored type (`json`, `yaml`, …) when it says. */
+  type: string | undefined;
   readonly #records: ListenerRecord[] = [];
 
   constructor(
@@ -57,9 +59,10 @@ export class WatchedConfig {
   }
 
   /** Records server state and hands it to every listener that has not seen this md5 yet. */
-  update(content: string, md5: string): void {
+  update(content: string, md5: string, type?: string): void {
     this.md5 = md5;
     this.content = content;
+    this.type = type;
     for (const record of this.#records) this.#deliver(record, content, md5);
   }
 
