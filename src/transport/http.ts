@@ -149,7 +149,8 @@ export class Transport {
       } catch (error) {
         if (signal?.aborted) throw abortError(signal);
         if (isNacosError(error) && error.code !== 'UNAVAILABLE' && error.code !== 'NETWORK' && error.code !== 'TIMEOUT') throw error;
-        failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
+        if (error instanceof NacosUnavailableError) failures.push(...error.causes);
+        else failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
       }
     }
     throw new NacosUnavailableError('no server answered the API probe', failures);

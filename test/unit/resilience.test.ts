@@ -1,0 +1,82 @@
+// Faults the real server cannot be made to produce on demand, against FAKE fetch functions.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClientConfig, isNacosError, NacosConfigService } from '../../src/index.js';
+
+const services: NacosConfigService[] = [];
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.shutdown()));
+});
+
+async function service(fetchImpl: (input: Request | string | URL, init?: RequestInit) => Promise<Response>, options: Record<string, unknown> = {}) {
+  const s = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: 'fake.test', fetch: fetchImpl, logLevel: 'silent', ...options }));
+  services.push(s);
+  return s;
+}
+
+describe('an unreachable server', () => {
+  it('makes the sync loop back off (growing, jittered gaps), never spin', async () => {
+    const times: number[] = [];
+    const config = await service(async () => {
+      times.push(Date.now());
+      throw new TypeError('fetch failed');
+    });
+    await config.addListener('k', 'DEFAULT_GROUP', () => {});
+    // addListener's own read is attempt 0; then the loop retries with backoff 0.5–1 s, 1–2 s, 2–4 s.
+    const deadline = Date.now() + 10_000;
+    while (times.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(times.length).toBeGreaterThanOrEqual(4);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+    // gaps[0] is addListener → first loop attempt (immediate); then backoff attempts 1 and 2.
+    expect(gaps[1]).toBeGreaterThanOrEqual(450);
+    expect(gaps[2]).toBeGreaterThanOrEqual(950);
+  }, 15_000);
+});
+
+describe('abort', () => {
+  it('a signal aborted mid-request ends the call at once with ABORTED and moves to no other server', async () => {
+    let calls = 0;
+    const hanging = (input: Request | string | URL, init?: RequestInit) => {
+      calls++;
+      const signal = input instanceof Request ? input.signal : init?.signal;
+      return new Promise<Response>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    };
+    const config = await service(hanging, { serverAddresses: 'a.test,b.test', timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const pending = config.getConfig({ dataId: 'k', signal: controller.signal }).catch((e: unknown) => e);
+    while (calls === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    const error = await pending;
+    expect(isNacosError(error, 'ABORTED')).toBe(true);
+    expect(calls).toBe(1);
+  });
+
+  it('a timeout moves on to the next server and reports each server in the final error', async () => {
+    const hanging = (input: Request | string | URL, init?: RequestInit) => {
+      const signal = input instanceof Request ? input.signal : init?.signal;
+      return new Promise<Response>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    };
+    const config = await service(hanging, { serverAddresses: 'a.test,b.test', timeoutMs: 50 });
+    const error = await config.getConfig({ dataId: 'k' }).catch((e: unknown) => e);
+    expect(isNacosError(error, 'UNAVAILABLE')).toBe(true);
+    const causes = (error as { causes: { code: string; server: string }[] }).causes;
+    expect(causes.map((c) => [c.code, c.server])).toEqual([
+      ['TIMEOUT', 'http://a.test:8848'],
+      ['TIMEOUT', 'http://b.test:8848'],
+    ]);
+  });
+
+  it('does not rotate on a 4xx answer', async () => {
+    const hosts: string[] = [];
+    const config = await service(
+      async (input, init) => {
+        const request = input instanceof Request ? input : new Request(input, init);
+        hosts.push(new URL(request.url).host);
+        return new Response('caused: bad;', { status: 400 });
+      },
+      { serverAddresses: 'a.test,b.test' },
+    );
+    const error = await config.getConfig({ dataId: 'k' }).catch((e: unknown) => e);
+    expect(isNacosError(error)).toBe(true);
+    expect(new Set(hosts)).toEqual(new Set(['a.test:8848']));
+  });
+});
