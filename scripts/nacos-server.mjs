@@ -229,7 +229,7 @@ function logTail(file, lines = 40) {
 
 /**
  * Starts a server for the profile, or returns the running one.
- * @param {{ profile?: string, port?: number, dataDir?: string }} [options]
+ * @param {{ profile?: string, port?: number, dataDir?: string, env?: Record<string, string> }} [options]
  * @returns {Promise<ServerState>}
  */
 export async function startServer(options = {}) {
@@ -280,6 +280,7 @@ export async function startServer(options = {}) {
       RNACOS_API_LOGIN_TIMEOUT: String(tokenTtlSeconds),
       RNACOS_ENABLE_METRICS: 'false',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
+      ...options.env,
     };
   } else {
     const nacosVersion = process.env.NACOS_VERSION ?? PINS.official2;
@@ -336,6 +337,7 @@ export async function startServer(options = {}) {
       logFile,
       auth,
       ...(auth ? { username: AUTH_USERNAME, password: AUTH_PASSWORD, tokenTtlSeconds } : {}),
+      ...(options.env ? { env: options.env } : {}),
       startMs: 0,
     };
     try {
@@ -391,7 +393,7 @@ export async function restartServer(profile = 'default') {
   const state = readState(profile);
   if (!state) throw new Error(`no ${profile} server to restart`);
   await stopServer(profile, { keepState: true });
-  return startServer({ profile, port: state.port, dataDir: state.dataDir });
+  return startServer({ profile, port: state.port, dataDir: state.dataDir, env: state.env });
 }
 
 /** Resident memory of a PID in kB (Linux), for the closing note's figures. */

@@ -45,3 +45,22 @@ export {
 export type { Logger, LogLevel } from './logger.js';
 export { storageKey, type StorageArea, type StoragePort } from './storage/port.js';
 export { configMd5 } from './util/crypto.js';
+export {
+  NacosNamingService,
+  type BatchRegisterParams,
+  type DeregisterInstanceParams,
+  type GetServiceParams,
+  type Instance,
+  type InstanceDiff,
+  type ListInstancesParams,
+  type ListServicesParams,
+  type NamingShutdownOptions,
+  type RegisterInstanceParams,
+  type SelectInstanceParams,
+  type ServiceInfo,
+  type ServicePage,
+  type SubscribeCallback,
+  type SubscribeParams,
+  type UnsubscribeParams,
+} from './naming/naming-service.js';
+export { pickWeighted } from './naming/model.js';

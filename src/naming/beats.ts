@@ -1,0 +1,128 @@
+import type { Logger } from '../logger.js';
+import type { InstanceFields } from './protocol.js';
+
+/** One instance kept alive by heartbeats. */
+export interface BeatTask {
+  readonly key: string;
+  fields: InstanceFields;
+  intervalMs: number;
+  dueAt: number;
+  /** The server allows beats without the instance body. */
+  light: boolean;
+}
+
+/**
+ * Drives every heartbeat of a client from one timer: it sleeps until the earliest due beat, sends all
+ * beats due by then (at most `concurrency` at once), reschedules them, and sleeps again. A thousand
+ * instances cost one timer, not a thousand. With `autoStart: false` (Workers) it arms no timer at all
+ * and beats only through {@link BeatScheduler.beatAll}.
+ */
+export class BeatScheduler {
+  readonly #tasks = new Map<string, BeatTask>();
+  readonly #beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
+  readonly #signal: AbortSignal;
+  readonly #concurrency: number;
+  readonly #autoStart: boolean;
+  readonly #log: Logger;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #round: Promise<void> | undefined;
+
+  constructor(options: {
+    beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
+    signal: AbortSignal;
+    concurrency: number;
+    autoStart: boolean;
+    log: Logger;
+  }) {
+    this.#beat = options.beat;
+    this.#signal = options.signal;
+    this.#concurrency = options.concurrency;
+    this.#autoStart = options.autoStart;
+    this.#log = options.log;
+    this.#signal.addEventListener('abort', () => this.#disarm(), { once: true });
+  }
+
+  /** How many instances are kept alive. */
+  get size(): number {
+    return this.#tasks.size;
+  }
+
+  /** How many timers the scheduler holds right now: 0 or 1, whatever the number of instances. */
+  get activeTimers(): number {
+    return this.#timer === undefined ? 0 : 1;
+  }
+
+  tasks(): IterableIterator<BeatTask> {
+    return this.#tasks.values();
+  }
+
+  /** Adds or replaces a task; its first beat is due one interval from now. */
+  add(key: string, fields: InstanceFields, intervalMs: number): void {
+    const existing = this.#tasks.get(key);
+    this.#tasks.set(key, { key, fields, intervalMs, dueAt: Date.now() + intervalMs, light: existing?.light ?? false });
+    this.#arm();
+  }
+
+  remove(key: string): boolean {
+    const removed = this.#tasks.delete(key);
+    if (this.#tasks.size === 0) this.#disarm();
+    return removed;
+  }
+
+  /** Beats every instance once, now (Workers: call from a Cron Trigger). */
+  async beatAll(signal?: AbortSignal): Promise<number> {
+    const tasks = [...this.#tasks.values()];
+    await this.#send(tasks, signal ? AbortSignal.any([signal, this.#signal]) : this.#signal);
+    return tasks.length;
+  }
+
+  /** Resolves once no beat round is running (after the signal aborted, rounds stop promptly). */
+  async idle(): Promise<void> {
+    while (this.#round) await this.#round;
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(): void {
+    if (!this.#autoStart || this.#signal.aborted || this.#round) return;
+    this.#disarm();
+    let next = Infinity;
+    for (const task of this.#tasks.values()) next = Math.min(next, task.dueAt);
+    if (next === Infinity) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#round = this.#runDue().finally(() => {
+        this.#round = undefined;
+        this.#arm();
+      });
+    }, Math.max(0, next - Date.now()));
+  }
+
+  async #runDue(): Promise<void> {
+    // Beats due within the next 50 ms go out in this round, so near-simultaneous ones share a wake-up.
+    const horizon = Date.now() + 50;
+    const due = [...this.#tasks.values()].filter((t) => t.dueAt <= horizon);
+    await this.#send(due, this.#signal);
+  }
+
+  async #send(tasks: readonly BeatTask[], signal: AbortSignal): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length && !signal.aborted) {
+        const task = tasks[next++] as BeatTask;
+        if (this.#tasks.get(task.key) !== task) continue;
+        try {
+          await this.#beat(task, signal);
+        } catch (error) {
+          if (signal.aborted) return;
+          this.#log.warn(`heartbeat of ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}) failed; next try in ${task.intervalMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        task.dueAt = Date.now() + task.intervalMs;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, tasks.length) }, worker));
+  }
+}

@@ -1,0 +1,543 @@
+import * as z from 'zod/mini';
+import type { ClientConfig } from '../client-config.js';
+import { isNacosError, NacosError } from '../errors.js';
+import { leveledLogger, type Logger } from '../logger.js';
+import { Transport } from '../transport/http.js';
+import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
+import { fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
+import { BeatScheduler, type BeatTask } from './beats.js';
+import { diffInstances, fingerprint, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
+import {
+  BEAT_UNKNOWN_INSTANCE_V1,
+  deregisterInstance,
+  listInstances,
+  listServices,
+  registerInstance,
+  RENEW_UNKNOWN_INSTANCE_V3,
+  sendBeat,
+  updateInstanceInPlace,
+  type InstanceFields,
+  type ServicePage,
+} from './protocol.js';
+
+export type { Instance, InstanceDiff, ServiceInfo } from './model.js';
+export type { ServicePage } from './protocol.js';
+
+const DEFAULT_GROUP = 'DEFAULT_GROUP';
+const DEFAULT_CLUSTER = 'DEFAULT';
+const DEFAULT_BEAT_INTERVAL_MS = 5000;
+const MAX_METADATA_JSON = 16 * 1024;
+
+const serviceNameSchema = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(512, 'must be at most 512 characters'),
+  z.refine((s) => !s.includes('@@'), 'must not contain @@ (give the group as groupName)'),
+  z.regex(/^[\p{L}\p{N}_\-.:~]+$/u, 'may contain only letters, digits and _ - . : ~'),
+);
+const clusterSchema = z.string().check(z.maxLength(64, 'must be at most 64 characters'), z.regex(/^[0-9A-Za-z-]+$/, 'may contain only ASCII letters, digits and -'));
+const ipSchema = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(253, 'must be at most 253 characters'),
+  z.regex(/^(?:[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)(?:\.[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)*$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/, 'must be an IPv4 or IPv6 address or a host name'),
+);
+const portSchema = z.number().check(z.int('must be an integer'), z.minimum(1, 'must be between 1 and 65535'), z.maximum(65535, 'must be between 1 and 65535'));
+const weightSchema = z.number().check(z.minimum(0, 'must be between 0 and 10000'), z.maximum(10_000, 'must be between 0 and 10000'));
+const metadataSchema = z.record(z.string().check(z.minLength(1, 'keys must not be empty'), z.maxLength(256, 'keys must be at most 256 characters')), z.string()).check(
+  z.refine((m) => JSON.stringify(m).length <= MAX_METADATA_JSON, `must serialise to at most ${MAX_METADATA_JSON} characters`),
+  z.refine((m) => preservedTimingsConsistent(m), 'preserved.heart.beat.interval must not exceed preserved.heart.beat.timeout or preserved.ip.delete.timeout, and each must be a positive integer'),
+);
+
+function preservedTimingsConsistent(m: Record<string, string>): boolean {
+  const read = (k: string) => (m[k] === undefined ? undefined : Number(m[k]));
+  const interval = read('preserved.heart.beat.interval');
+  const timeout = read('preserved.heart.beat.timeout');
+  const deleteTimeout = read('preserved.ip.delete.timeout');
+  for (const v of [interval, timeout, deleteTimeout]) if (v !== undefined && !(Number.isInteger(v) && v > 0)) return false;
+  if (interval !== undefined && timeout !== undefined && interval > timeout) return false;
+  if (interval !== undefined && deleteTimeout !== undefined && interval > deleteTimeout) return false;
+  return true;
+}
+
+const serviceFields = { serviceName: serviceNameSchema, groupName: z.optional(groupSchema), signal: signalSchema };
+const instanceFields = {
+  ...serviceFields,
+  ip: ipSchema,
+  port: portSchema,
+  weight: z.optional(weightSchema),
+  clusterName: z.optional(clusterSchema),
+  metadata: z.optional(metadataSchema),
+  enabled: z.optional(z.boolean()),
+  healthy: z.optional(z.boolean()),
+  ephemeral: z.optional(z.boolean()),
+};
+const registerSchema = z.strictObject(instanceFields);
+const batchSchema = z.strictObject({
+  ...serviceFields,
+  instances: z.array(z.strictObject({ ...instanceFields, serviceName: z.optional(serviceNameSchema), groupName: z.optional(groupSchema) })).check(z.minLength(1, 'must not be empty')),
+});
+const deregisterSchema = z.strictObject({ ...serviceFields, ip: ipSchema, port: portSchema, clusterName: z.optional(clusterSchema), ephemeral: z.optional(z.boolean()) });
+const clustersField = { clusters: z.optional(z.array(clusterSchema)) };
+const getServiceSchema = z.strictObject({ ...serviceFields, ...clustersField });
+const listInstancesSchema = z.strictObject({ ...serviceFields, ...clustersField, healthyOnly: z.optional(z.boolean()) });
+const selectSchema = z.strictObject({ ...serviceFields, ...clustersField, random: z.optional(fn<() => number>()) });
+const listServicesSchema = z.strictObject({
+  pageNo: z.optional(z.number().check(z.int('must be an integer'), z.minimum(1, 'must be at least 1'))),
+  pageSize: z.optional(z.number().check(z.int('must be an integer'), z.minimum(1, 'must be at least 1'), z.maximum(1000, 'must be at most 1000'))),
+  groupName: z.optional(groupSchema),
+  signal: signalSchema,
+});
+const subscribeSchema = z.strictObject({
+  ...serviceFields,
+  ...clustersField,
+  subscribeCallback: fn<SubscribeCallback>('must be a function (instances, diff) => void'),
+  intervalMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(100, 'must be at least 100'))),
+  allowEmptyPush: z.optional(z.boolean()),
+});
+const unsubscribeSchema = z.strictObject({ ...serviceFields, ...clustersField, subscribeCallback: fn<SubscribeCallback>() });
+
+/** Parameters of {@link NacosNamingService.registerInstance}. */
+export type RegisterInstanceParams = z.input<typeof registerSchema>;
+/** Parameters of {@link NacosNamingService.batchRegisterInstances}. */
+export type BatchRegisterParams = z.input<typeof batchSchema>;
+/** Parameters of {@link NacosNamingService.deregisterInstance}. */
+export type DeregisterInstanceParams = z.input<typeof deregisterSchema>;
+/** Parameters of {@link NacosNamingService.getService}. */
+export type GetServiceParams = z.input<typeof getServiceSchema>;
+/** Parameters of {@link NacosNamingService.listInstances}. */
+export type ListInstancesParams = z.input<typeof listInstancesSchema>;
+/** Parameters of {@link NacosNamingService.selectOneHealthyInstance}. */
+export type SelectInstanceParams = z.input<typeof selectSchema>;
+/** Parameters of {@link NacosNamingService.listServices}. */
+export type ListServicesParams = z.input<typeof listServicesSchema>;
+/** Parameters of {@link NacosNamingService.subscribe}. */
+export type SubscribeParams = z.input<typeof subscribeSchema>;
+/** Parameters of {@link NacosNamingService.unsubscribe}. */
+export type UnsubscribeParams = z.input<typeof unsubscribeSchema>;
+
+/** Called with the full instance list and what changed since the previous call. */
+export type SubscribeCallback = (instances: Instance[], diff: InstanceDiff) => void | Promise<void>;
+
+interface SubscriberRecord {
+  readonly callback: SubscribeCallback;
+  readonly allowEmptyPush: boolean;
+  /** Fingerprint of the list this callback last saw. */
+  seen: string | undefined;
+  last: Instance[];
+  chain: Promise<void>;
+}
+
+interface Subscription {
+  readonly key: string;
+  readonly serviceName: string;
+  readonly groupName: string;
+  readonly clusters: string[];
+  readonly subscribers: SubscriberRecord[];
+  intervalMs: number | undefined;
+  current: Instance[] | undefined;
+  stop: AbortController;
+  loop: Promise<void> | undefined;
+}
+
+/** Options of {@link NacosNamingService.shutdown}. */
+export interface NamingShutdownOptions {
+  /** Deregister this client's ephemeral instances before stopping (default false). */
+  deregister?: boolean;
+}
+
+const instanceKey = (f: { serviceName: string; groupName: string; ip: string; port: number; clusterName: string }) =>
+  `${f.groupName}@@${f.serviceName}#${f.clusterName}#${f.ip}#${f.port}`;
+const listFingerprint = (hosts: readonly Instance[]) =>
+  hosts
+    .map(fingerprint)
+    .sort()
+    .join('\n');
+
+/**
+ * Naming service: register, discover and subscribe over HTTP on any Nacos generation.
+ * Create it with {@link NacosNamingService.createNamingService}; nothing runs until you call it.
+ */
+export class NacosNamingService {
+  readonly #config: ClientConfig;
+  readonly #log: Logger;
+  readonly #transport: Transport;
+  readonly #beats: BeatScheduler;
+  /** Every instance this client registered and has not deregistered, by instanceKey. */
+  readonly #registered = new Map<string, InstanceFields>();
+  readonly #subscriptions = new Map<string, Subscription>();
+  #closed = false;
+
+  private constructor(config: ClientConfig) {
+    this.#config = config;
+    this.#log = leveledLogger(config.logger, config.logLevel);
+    this.#transport = new Transport(config, this.#log);
+    this.#beats = new BeatScheduler({
+      beat: (task, signal) => this.#beatOnce(task, signal),
+      signal: this.#transport.closedSignal,
+      concurrency: 16,
+      autoStart: config.backgroundSync,
+      log: this.#log,
+    });
+  }
+
+  /** Creates a naming service. Sends nothing. */
+  static async createNamingService(config: ClientConfig): Promise<NacosNamingService> {
+    return new NacosNamingService(config);
+  }
+
+  /** The heartbeat scheduler's figures: instances kept alive and timers held (always 0 or 1). */
+  get heartbeats(): { instances: number; activeTimers: number } {
+    return { instances: this.#beats.size, activeTimers: this.#beats.activeTimers };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new NacosError('ABORTED', 'the naming service has been shut down');
+  }
+
+  #fields(p: z.output<typeof registerSchema>): InstanceFields {
+    return {
+      serviceName: p.serviceName,
+      groupName: p.groupName ?? DEFAULT_GROUP,
+      namespaceId: this.#config.namespaceId || 'public',
+      ip: p.ip,
+      port: p.port,
+      clusterName: p.clusterName ?? DEFAULT_CLUSTER,
+      weight: p.weight ?? 1,
+      enabled: p.enabled ?? true,
+      healthy: p.healthy ?? true,
+      ephemeral: p.ephemeral ?? true,
+      metadata: p.metadata ?? {},
+    };
+  }
+
+  /**
+   * Registers an instance. Ephemeral instances (the default) are then kept alive by heartbeats
+   * until deregistered or shut down; persistent ones (`ephemeral: false`) get none.
+   */
+  async registerInstance(params: RegisterInstanceParams): Promise<true> {
+    const p = parseOrThrow(registerSchema, params, 'registerInstance');
+    this.#assertOpen();
+    return this.#register(this.#fields(p), p.signal);
+  }
+
+  async #register(fields: InstanceFields, signal: AbortSignal | undefined): Promise<true> {
+    const { generation } = await this.#transport.preferredGeneration(signal);
+    await registerInstance(this.#transport, generation, fields, signal);
+    const key = instanceKey(fields);
+    this.#registered.set(key, fields);
+    if (fields.ephemeral) this.#beats.add(key, fields, this.#beatInterval(fields));
+    else this.#beats.remove(key);
+    return true;
+  }
+
+  #beatInterval(fields: InstanceFields): number {
+    const preserved = Number(fields.metadata['preserved.heart.beat.interval']);
+    return Number.isInteger(preserved) && preserved > 0 ? preserved : DEFAULT_BEAT_INTERVAL_MS;
+  }
+
+  /**
+   * Registers several instances. The HTTP API has no batch endpoint, so each is registered on its own
+   * (8 at a time); when some fail, one error lists every failure and the others stay registered.
+   * Atomic batch registration needs the gRPC adapter.
+   */
+  async batchRegisterInstances(params: BatchRegisterParams): Promise<true> {
+    const p = parseOrThrow(batchSchema, params, 'batchRegisterInstances');
+    this.#assertOpen();
+    const all = p.instances.map((i) => this.#fields({ ...i, serviceName: i.serviceName ?? p.serviceName, groupName: i.groupName ?? p.groupName }));
+    const failures: { instance: string; error: unknown }[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < all.length) {
+        const fields = all[next++] as InstanceFields;
+        try {
+          await this.#register(fields, p.signal);
+        } catch (error) {
+          failures.push({ instance: `${fields.ip}:${fields.port}`, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, all.length) }, worker));
+    if (failures.length > 0) {
+      const error = new NacosError(
+        'SERVER',
+        `batchRegisterInstances: ${failures.length} of ${all.length} failed: ${failures.map((f) => `${f.instance} (${f.error instanceof Error ? f.error.message : String(f.error)})`).join('; ')}`,
+        { cause: failures[0]?.error },
+      );
+      Object.defineProperty(error, 'failures', { value: failures, enumerable: true });
+      throw error;
+    }
+    return true;
+  }
+
+  /** Deregisters an instance and stops its heartbeats. */
+  async deregisterInstance(params: DeregisterInstanceParams): Promise<true> {
+    const p = parseOrThrow(deregisterSchema, params, 'deregisterInstance');
+    this.#assertOpen();
+    const base = { serviceName: p.serviceName, groupName: p.groupName ?? DEFAULT_GROUP, ip: p.ip, port: p.port, clusterName: p.clusterName ?? DEFAULT_CLUSTER };
+    const key = instanceKey(base);
+    const known = this.#registered.get(key);
+    const fields: InstanceFields = known ?? { ...this.#fields({ ...base, signal: undefined }), ephemeral: p.ephemeral ?? true };
+    // Stop beating first, so a beat in flight cannot re-create the instance after the delete.
+    this.#beats.remove(key);
+    const { generation } = await this.#transport.preferredGeneration(p.signal);
+    await deregisterInstance(this.#transport, generation, { ...fields, ephemeral: p.ephemeral ?? fields.ephemeral }, p.signal);
+    this.#registered.delete(key);
+    return true;
+  }
+
+  /**
+   * Updates weight, metadata, enabled or health of an instance: in place where the server allows it
+   * (`PUT /v1/ns/instance`), otherwise by registering it again. The debug log says which.
+   */
+  async updateInstance(params: RegisterInstanceParams): Promise<true> {
+    const p = parseOrThrow(registerSchema, params, 'updateInstance');
+    this.#assertOpen();
+    const fields = this.#fields(p);
+    const { generation } = await this.#transport.preferredGeneration(p.signal);
+    if (await updateInstanceInPlace(this.#transport, generation, fields, p.signal)) {
+      this.#log.debug(`updateInstance ${fields.ip}:${fields.port}: updated in place`);
+      const key = instanceKey(fields);
+      if (this.#registered.has(key)) {
+        this.#registered.set(key, fields);
+        if (fields.ephemeral) this.#beats.add(key, fields, this.#beatInterval(fields));
+      }
+      return true;
+    }
+    this.#log.debug(`updateInstance ${fields.ip}:${fields.port}: the server has no update endpoint; registering again`);
+    return this.#register(fields, p.signal);
+  }
+
+  /** The service with all its instances (healthy or not), as the instance list reports it. */
+  async getService(params: GetServiceParams): Promise<ServiceInfo> {
+    const p = parseOrThrow(getServiceSchema, params, 'getService');
+    this.#assertOpen();
+    return this.#list(p.serviceName, p.groupName ?? DEFAULT_GROUP, p.clusters ?? [], false, p.signal);
+  }
+
+  async #list(serviceName: string, groupName: string, clusters: string[], healthyOnly: boolean, signal: AbortSignal | undefined): Promise<ServiceInfo> {
+    const { generation } = await this.#transport.preferredGeneration(signal);
+    return listInstances(this.#transport, generation, { serviceName, groupName, namespaceId: this.#config.namespaceId || 'public', clusters, healthyOnly }, signal);
+  }
+
+  /** One page of service names in a group. On 3.2+ this needs an admin-capable login (typed `AUTH` error otherwise). */
+  async listServices(params: ListServicesParams = {}): Promise<ServicePage> {
+    const p = parseOrThrow(listServicesSchema, params, 'listServices');
+    this.#assertOpen();
+    const { generation } = await this.#transport.preferredGeneration(p.signal);
+    return listServices(
+      this.#transport,
+      generation,
+      { pageNo: p.pageNo ?? 1, pageSize: p.pageSize ?? 100, groupName: p.groupName ?? DEFAULT_GROUP, namespaceId: this.#config.namespaceId || 'public' },
+      p.signal,
+    );
+  }
+
+  /**
+   * Instances of a service. `healthyOnly: true` only healthy ones, `false` only unhealthy ones,
+   * omitted: all. Disabled instances are never listed.
+   */
+  async listInstances(params: ListInstancesParams): Promise<Instance[]> {
+    const p = parseOrThrow(listInstancesSchema, params, 'listInstances');
+    this.#assertOpen();
+    const service = await this.#list(p.serviceName, p.groupName ?? DEFAULT_GROUP, p.clusters ?? [], false, p.signal);
+    const enabled = service.hosts.filter((h) => h.enabled);
+    if (p.healthyOnly === undefined) return enabled;
+    return enabled.filter((h) => h.healthy === p.healthyOnly);
+  }
+
+  /**
+   * One healthy, enabled instance picked at random by weight (float weights; weight 0 never wins).
+   * Uses a subscription's cached list when the service is subscribed.
+   *
+   * @throws NacosError `NOT_FOUND` when no healthy instance has a positive weight.
+   */
+  async selectOneHealthyInstance(params: SelectInstanceParams): Promise<Instance> {
+    const p = parseOrThrow(selectSchema, params, 'selectOneHealthyInstance');
+    this.#assertOpen();
+    const groupName = p.groupName ?? DEFAULT_GROUP;
+    const clusters = p.clusters ?? [];
+    const cached = this.#subscriptions.get(this.#subscriptionKey(p.serviceName, groupName, clusters))?.current;
+    const hosts = cached ?? (await this.#list(p.serviceName, groupName, clusters, true, p.signal)).hosts;
+    const candidates = hosts.filter((h) => h.healthy && h.enabled);
+    const chosen = pickWeighted(candidates, p.random);
+    if (!chosen) {
+      const why = candidates.length === 0 ? 'no healthy, enabled instance' : `all ${candidates.length} healthy instances have weight 0`;
+      throw new NacosError('NOT_FOUND', `selectOneHealthyInstance ${groupName}/${p.serviceName}: ${why}`);
+    }
+    return chosen;
+  }
+
+  #subscriptionKey(serviceName: string, groupName: string, clusters: readonly string[]): string {
+    return `${groupName}@@${serviceName}#${[...clusters].sort().join(',')}`;
+  }
+
+  /**
+   * Calls `subscribeCallback` with the instance list now and whenever it changes, with the diff.
+   * Polls the list at the server's `cacheMillis` (or `intervalMs`). An empty list after a non-empty
+   * one is not delivered (push-empty protection) unless `allowEmptyPush` is true.
+   */
+  async subscribe(params: SubscribeParams): Promise<void> {
+    const p = parseOrThrow(subscribeSchema, params, 'subscribe');
+    this.#assertOpen();
+    const groupName = p.groupName ?? DEFAULT_GROUP;
+    const clusters = p.clusters ?? [];
+    const key = this.#subscriptionKey(p.serviceName, groupName, clusters);
+    let sub = this.#subscriptions.get(key);
+    if (!sub) {
+      sub = { key, serviceName: p.serviceName, groupName, clusters, subscribers: [], intervalMs: p.intervalMs, current: undefined, stop: new AbortController(), loop: undefined };
+      this.#subscriptions.set(key, sub);
+    }
+    if (p.intervalMs !== undefined) sub.intervalMs = Math.min(sub.intervalMs ?? p.intervalMs, p.intervalMs);
+    if (sub.subscribers.some((s) => s.callback === p.subscribeCallback)) return;
+    const record: SubscriberRecord = { callback: p.subscribeCallback, allowEmptyPush: p.allowEmptyPush ?? false, seen: undefined, last: [], chain: Promise.resolve() };
+    sub.subscribers.push(record);
+    if (sub.current === undefined) {
+      try {
+        await this.#poll(sub, p.signal);
+      } catch (error) {
+        if (!isNacosError(error, 'UNAVAILABLE')) {
+          sub.subscribers.splice(sub.subscribers.indexOf(record), 1);
+          if (sub.subscribers.length === 0) this.#subscriptions.delete(key);
+          throw error;
+        }
+        this.#log.warn(`subscribe ${groupName}/${p.serviceName}: no server answered; the callback will run once one does`);
+      }
+    } else {
+      this.#deliver(sub, record, sub.current);
+    }
+    if (this.#config.backgroundSync && !sub.loop) sub.loop = this.#runSubscription(sub);
+  }
+
+  /** Stops calling `subscribeCallback`; the last one removed stops the polling. */
+  async unsubscribe(params: UnsubscribeParams): Promise<void> {
+    const p = parseOrThrow(unsubscribeSchema, params, 'unsubscribe');
+    const key = this.#subscriptionKey(p.serviceName, p.groupName ?? DEFAULT_GROUP, p.clusters ?? []);
+    const sub = this.#subscriptions.get(key);
+    if (!sub) return;
+    const index = sub.subscribers.findIndex((s) => s.callback === p.subscribeCallback);
+    if (index >= 0) sub.subscribers.splice(index, 1);
+    if (sub.subscribers.length === 0) {
+      this.#subscriptions.delete(key);
+      sub.stop.abort();
+      await sub.loop;
+    }
+  }
+
+  /**
+   * One round without background timers (Workers: a Cron Trigger): sends every heartbeat once and
+   * polls every subscription once.
+   */
+  async tick(options: { signal?: AbortSignal } = {}): Promise<{ beats: number; subscriptions: number }> {
+    this.#assertOpen();
+    const beats = await this.#beats.beatAll(options.signal);
+    const subs = [...this.#subscriptions.values()];
+    for (const sub of subs) await this.#poll(sub, anySignal(options.signal, this.#transport.closedSignal));
+    return { beats, subscriptions: subs.length };
+  }
+
+  /** Alias of the heartbeat half of {@link tick}: one round of beats. */
+  async beat(options: { signal?: AbortSignal } = {}): Promise<number> {
+    this.#assertOpen();
+    return this.#beats.beatAll(options.signal);
+  }
+
+  /**
+   * Stops heartbeats and subscription polls and resolves after they have exited.
+   * `{ deregister: true }` first deregisters this client's ephemeral instances.
+   */
+  async shutdown(options: NamingShutdownOptions = {}): Promise<void> {
+    if (this.#closed) return;
+    if (options.deregister) {
+      const ephemeral = [...this.#registered.values()].filter((f) => f.ephemeral);
+      for (const f of ephemeral) this.#beats.remove(instanceKey(f));
+      const results = await Promise.allSettled(
+        ephemeral.map(async (f) => {
+          const { generation } = await this.#transport.preferredGeneration();
+          return deregisterInstance(this.#transport, generation, f);
+        }),
+      );
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      if (failed > 0) this.#log.warn(`shutdown: ${failed} of ${ephemeral.length} instances could not be deregistered; the server will expire them`);
+    }
+    this.#closed = true;
+    this.#transport.close();
+    for (const sub of this.#subscriptions.values()) sub.stop.abort();
+    await Promise.allSettled([this.#beats.idle(), ...[...this.#subscriptions.values()].map((s) => s.loop)]);
+    this.#subscriptions.clear();
+    this.#registered.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #beatOnce(task: BeatTask, signal: AbortSignal): Promise<void> {
+    const { generation } = await this.#transport.preferredGeneration(signal);
+    const answer = await sendBeat(this.#transport, generation, task.fields, task.light, signal);
+    if (answer.code === BEAT_UNKNOWN_INSTANCE_V1 || answer.code === RENEW_UNKNOWN_INSTANCE_V3) {
+      this.#log.info(`the server no longer knows ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}); registering it again`);
+      await registerInstance(this.#transport, generation, task.fields, signal);
+      task.light = false;
+      return;
+    }
+    if (answer.clientBeatInterval !== undefined) task.intervalMs = answer.clientBeatInterval;
+    task.light = answer.lightBeatEnabled;
+  }
+
+  async #runSubscription(sub: Subscription): Promise<void> {
+    const signal = anySignal(sub.stop.signal, this.#transport.closedSignal);
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        await sleep(jitter(sub.intervalMs ?? this.#serverInterval(sub)), signal);
+        await this.#poll(sub, signal);
+        if (failures > 0) this.#log.info(`subscription ${sub.groupName}/${sub.serviceName} recovered`);
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        failures++;
+        if (failures === 1) this.#log.warn(`subscription ${sub.groupName}/${sub.serviceName}: poll failed; retrying with backoff (${error instanceof Error ? error.message : String(error)})`);
+        try {
+          await sleep(backoffMs(failures), signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  #lastCacheMillis = new Map<string, number>();
+
+  #serverInterval(sub: Subscription): number {
+    return Math.max(1000, this.#lastCacheMillis.get(sub.key) ?? 10_000);
+  }
+
+  async #poll(sub: Subscription, signal: AbortSignal | undefined): Promise<void> {
+    const service = await this.#list(sub.serviceName, sub.groupName, sub.clusters, false, signal);
+    this.#lastCacheMillis.set(sub.key, service.cacheMillis);
+    const hosts = service.hosts.filter((h) => h.enabled);
+    sub.current = sub.current !== undefined && hosts.length === 0 && sub.current.length > 0 ? sub.current : hosts;
+    for (const record of sub.subscribers) this.#deliver(sub, record, hosts);
+  }
+
+  #deliver(sub: Subscription, record: SubscriberRecord, hosts: Instance[]): void {
+    const print = listFingerprint(hosts);
+    if (record.seen === print) return;
+    if (hosts.length === 0 && record.last.length > 0 && !record.allowEmptyPush) {
+      this.#log.warn(`subscription ${sub.groupName}/${sub.serviceName}: the server listed no instances; keeping the last list (push-empty protection)`);
+      return;
+    }
+    if (record.seen === undefined && hosts.length === 0) {
+      record.seen = print;
+      return;
+    }
+    const diff = diffInstances(record.last, hosts);
+    record.seen = print;
+    record.last = hosts;
+    const snapshot = [...hosts];
+    record.chain = record.chain.then(async () => {
+      try {
+        await record.callback(snapshot, diff);
+      } catch (error) {
+        this.#log.error(`a subscriber of ${sub.groupName}/${sub.serviceName} threw; other subscribers are unaffected`, error);
+      }
+    });
+  }
+}
