@@ -21,8 +21,10 @@ const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
 export function createFakeNacos(options: FakeOptions) {
   const configs = new Map<string, StoredConfig>();
+  /** Instances by `service|ip|port`, with what the client sent. */
+  const instances = new Map<string, Record<string, string>>();
   const validTokens = new Set<string>();
-  const requests: { method: string; path: string; headers: Headers; body: string }[] = [];
+  const requests: { method: string; path: string; query: URLSearchParams; headers: Headers; body: string }[] = [];
   let tokenCounter = 0;
   let casFailures = 0;
 
@@ -33,7 +35,7 @@ export function createFakeNacos(options: FakeOptions) {
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const body = request.method === 'GET' || request.method === 'DELETE' ? '' : await request.text();
-    requests.push({ method: request.method, path: url.pathname, headers: request.headers, body });
+    requests.push({ method: request.method, path: url.pathname, query: url.searchParams, headers: request.headers, body });
     const params = new URLSearchParams(url.search);
     for (const [k, v] of new URLSearchParams(body)) params.set(k, v);
     const path = url.pathname.replace(/^\/nacos/, '');
@@ -92,10 +94,38 @@ export function createFakeNacos(options: FakeOptions) {
       configs.set(key, { content: params.get('content') ?? '', type: params.get('type') ?? 'text' });
       return new Response('true');
     }
+    if (path === '/v3/client/ns/instance' || path === '/v1/ns/instance') {
+      const key = `${params.get('serviceName')}|${params.get('ip')}|${params.get('port')}`;
+      const ok = generation === 'v3' ? json({ code: 0, message: 'success', data: 'ok' }) : new Response('ok');
+      if (request.method === 'DELETE') {
+        instances.delete(key);
+        return ok;
+      }
+      if (params.get('heartBeat') === 'true') {
+        if (!instances.has(key)) return json({ code: 21003, message: 'instance not found', data: null });
+        return ok;
+      }
+      instances.set(key, Object.fromEntries(params));
+      return ok;
+    }
+    if (path === '/v1/ns/instance/beat') {
+      const key = `${params.get('serviceName')}|${params.get('ip')}|${params.get('port')}`;
+      if (!instances.has(key)) return json({ clientBeatInterval: 5000, code: 20404, lightBeatEnabled: true });
+      return json({ clientBeatInterval: 2000, code: 10200, lightBeatEnabled: true });
+    }
+    if (path === '/v3/client/ns/instance/list') {
+      const hosts = [...instances.values()]
+        .filter((i) => i['serviceName'] === params.get('serviceName'))
+        .map((i) => ({ ip: i['ip'], port: Number(i['port']), weight: Number(i['weight']), healthy: true, enabled: true, ephemeral: true, clusterName: i['clusterName'], serviceName: `${i['groupName']}@@${i['serviceName']}`, metadata: JSON.parse(i['metadata'] ?? '{}') }));
+      return json({ code: 0, message: 'success', data: hosts });
+    }
     return notFound();
   }
 
   return {
+    instances,
+    /** Forget every instance, as a restarted server would. */
+    forgetInstances: () => instances.clear(),
     fetch: async (input: Request | string | URL, init?: RequestInit) => handle(input instanceof Request ? input : new Request(input, init)),
     requests,
     configs,
