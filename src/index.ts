@@ -44,6 +44,7 @@ export {
 } from './errors.js';
 export type { Logger, LogLevel } from './logger.js';
 export { storageKey, type StorageArea, type StoragePort } from './storage/port.js';
+export { clearFailover, writeFailover, type FailoverTarget } from './storage/records.js';
 export { configMd5 } from './util/crypto.js';
 export {
   NacosNamingService,

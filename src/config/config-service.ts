@@ -4,6 +4,7 @@ import { abortError, isNacosError, NacosError } from '../errors.js';
 import { leveledLogger, type Logger } from '../logger.js';
 import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
+import { decodeConfigSnapshot, encodeConfigSnapshot, type ConfigSnapshot } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { dataIdSchema, fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
@@ -32,7 +33,16 @@ const typedFields = {
   format: z.optional(z.enum(['json', 'yaml', 'properties', 'text'])),
 };
 const tagField = { tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))) };
-const getSchema = z.strictObject({ ...keyFields, ...tagField, ...typedFields });
+const cacheField = {
+  cache: z.optional(
+    z.strictObject({
+      freshMs: z.number().check(z.minimum(0, 'must be at least 0')),
+      staleMs: z.optional(z.number().check(z.minimum(0, 'must be at least 0'))),
+      waitUntil: z.optional(fn<(promise: Promise<unknown>) => void>()),
+    }),
+  ),
+};
+const getSchema = z.strictObject({ ...keyFields, ...tagField, ...typedFields, ...cacheField });
 const removeSchema = z.strictObject({ ...keyFields, ...tagField });
 
 const publishSchema = z.strictObject({
@@ -70,6 +80,14 @@ export interface GetConfigParams {
   /** Read the tag (gray) variant; tagged reads neither use nor write the snapshot. */
   tag?: string;
   signal?: AbortSignal;
+  /**
+   * Serve from the snapshot without a server round trip (Workers with a KV snapshot): a snapshot younger
+   * than `freshMs` is returned as is; one younger than `freshMs + staleMs` is returned and refreshed from
+   * the server in the background (handed to `waitUntil`, e.g. `ctx.waitUntil.bind(ctx)`); older ones are
+   * read from the server. The trade-off: a change can take up to `freshMs + staleMs` (plus KV's own
+   * propagation, up to 60 s) to be seen.
+   */
+  cache?: { freshMs: number; staleMs?: number; waitUntil?: (promise: Promise<unknown>) => void };
 }
 
 /** Typed reads: parse the content (`format`, else the server's type, else the dataId's extension) and validate it. */
@@ -170,7 +188,7 @@ export class NacosConfigService {
     const p = parseOrThrow(getSchema, params, 'getConfig');
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
-    const read = await this.#readWithFallbacks(key, p.signal, p.tag);
+    const read = await this.#readWithFallbacks(key, p.signal, p.tag, p.cache);
     if (p.schema === undefined && p.format === undefined) return read.content;
     const what = `getConfig ${key.group}/${key.dataId}`;
     if (!read.found) throw new NacosError('NOT_FOUND', `${what}: the config does not exist`);
@@ -182,20 +200,50 @@ export class NacosConfigService {
     return schema ? validateWith(schema, parsed, what) : parsed;
   }
 
-  async #readWithFallbacks(key: ConfigKey, signal: AbortSignal | undefined, tag: string | undefined): Promise<{ found: boolean; content: string; type: string | undefined }> {
+  async #readWithFallbacks(
+    key: ConfigKey,
+    signal: AbortSignal | undefined,
+    tag: string | undefined,
+    cache?: { freshMs: number; staleMs?: number | undefined; waitUntil?: ((promise: Promise<unknown>) => void) | undefined },
+  ): Promise<{ found: boolean; content: string; type: string | undefined }> {
     const failover = await this.#storageGet(storageKey('failover', 'config', key.tenant, key.group, key.dataId));
     if (failover !== undefined) {
       this.#log.debug(`getConfig ${key.group}/${key.dataId}: served from the failover entry`);
       return { found: true, content: failover, type: undefined };
     }
+    if (cache && tag === undefined) {
+      const snapshot = await this.#snapshot(key);
+      const age = snapshot ? Date.now() - snapshot.savedAt : Infinity;
+      if (snapshot && age <= cache.freshMs + (cache.staleMs ?? 0)) {
+        if (age > cache.freshMs) {
+          const refresh = this.#readFromServer(key, undefined).catch((error: unknown) => {
+            this.#log.warn(`background refresh of ${key.group}/${key.dataId} failed: ${error instanceof Error ? error.message : String(error)}`);
+          });
+          cache.waitUntil?.(refresh);
+        }
+        return { found: true, content: snapshot.content, type: snapshot.type };
+      }
+    }
     try {
       return await this.#readFromServer(key, signal, tag);
     } catch (error) {
       if (!isNacosError(error, 'UNAVAILABLE') || tag !== undefined) throw error;
-      const snapshot = await this.#storageGet(this.#snapshotKey(key));
+      const snapshot = await this.#snapshot(key);
       if (snapshot === undefined) throw error;
       this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);
-      return { found: true, content: snapshot, type: undefined };
+      return { found: true, content: snapshot.content, type: snapshot.type };
+    }
+  }
+
+  /** The snapshot of `key`, or undefined when there is none or it is damaged (logged). */
+  async #snapshot(key: ConfigKey): Promise<ConfigSnapshot | undefined> {
+    const text = await this.#storageGet(this.#snapshotKey(key));
+    if (text === undefined) return undefined;
+    try {
+      return decodeConfigSnapshot(text);
+    } catch (error) {
+      this.#log.warn(`ignoring the snapshot of ${key.group}/${key.dataId}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
   }
 
@@ -405,7 +453,7 @@ export class NacosConfigService {
     if (tag === undefined) {
       const snapshotKey = this.#snapshotKey(key);
       try {
-        if (read.found) await this.#storage.set(snapshotKey, read.content);
+        if (read.found) await this.#storage.set(snapshotKey, encodeConfigSnapshot(read.content, read.type));
         else await this.#storage.delete(snapshotKey);
       } catch (error) {
         this.#log.warn(`could not write the snapshot of ${key.group}/${key.dataId}`, error);

@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import type { ClientConfig } from '../client-config.js';
 import { isNacosError, NacosError } from '../errors.js';
 import { leveledLogger, type Logger } from '../logger.js';
+import { createStorage } from '../storage/memory.js';
+import { storageKey, type StoragePort } from '../storage/port.js';
 import { Transport } from '../transport/http.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
@@ -161,6 +163,7 @@ export class NacosNamingService {
   readonly #log: Logger;
   readonly #transport: Transport;
   readonly #beats: BeatScheduler;
+  readonly #storage: StoragePort;
   /** Every instance this client registered and has not deregistered, by instanceKey. */
   readonly #registered = new Map<string, InstanceFields>();
   readonly #subscriptions = new Map<string, Subscription>();
@@ -170,6 +173,7 @@ export class NacosNamingService {
     this.#config = config;
     this.#log = leveledLogger(config.logger, config.logLevel);
     this.#transport = new Transport(config, this.#log);
+    this.#storage = config.storage ?? createStorage();
     this.#beats = new BeatScheduler({
       beat: (task, signal) => this.#beatOnce(task, signal),
       signal: this.#transport.closedSignal,
@@ -313,9 +317,42 @@ export class NacosNamingService {
     return this.#list(p.serviceName, p.groupName ?? DEFAULT_GROUP, p.clusters ?? [], false, p.signal);
   }
 
+  /**
+   * The instance list from the servers, kept as a snapshot in the storage; when no server answers,
+   * the snapshot is served (as the Java SDK does), so discovery survives an outage.
+   */
   async #list(serviceName: string, groupName: string, clusters: string[], healthyOnly: boolean, signal: AbortSignal | undefined): Promise<ServiceInfo> {
-    const { generation } = await this.#transport.preferredGeneration(signal);
-    return listInstances(this.#transport, generation, { serviceName, groupName, namespaceId: this.#config.namespaceId || 'public', clusters, healthyOnly }, signal);
+    const namespaceId = this.#config.namespaceId || 'public';
+    const snapshotKey = storageKey('snapshot', 'naming', namespaceId, groupName, serviceName, [...clusters].sort().join(','));
+    try {
+      const { generation } = await this.#transport.preferredGeneration(signal);
+      const service = await listInstances(this.#transport, generation, { serviceName, groupName, namespaceId, clusters, healthyOnly }, signal);
+      if (!healthyOnly) {
+        await this.#storage.set(snapshotKey, JSON.stringify({ v: 1, service, savedAt: Date.now() })).catch((error: unknown) => {
+          this.#log.warn(`could not write the instance-list snapshot of ${groupName}/${serviceName}`, error);
+        });
+      }
+      return service;
+    } catch (error) {
+      if (!isNacosError(error, 'UNAVAILABLE')) throw error;
+      const snapshot = await this.#readServiceSnapshot(snapshotKey);
+      if (!snapshot) throw error;
+      this.#log.warn(`no server answered; serving the instance-list snapshot of ${groupName}/${serviceName} (${error.message})`);
+      return healthyOnly ? { ...snapshot, hosts: snapshot.hosts.filter((h) => h.healthy) } : snapshot;
+    }
+  }
+
+  async #readServiceSnapshot(key: string): Promise<ServiceInfo | undefined> {
+    try {
+      const text = await this.#storage.get(key);
+      if (text === undefined) return undefined;
+      const parsed = JSON.parse(text) as { v?: unknown; service?: ServiceInfo };
+      if (parsed.v !== 1 || !Array.isArray(parsed.service?.hosts)) throw new Error('not a nacos-edge instance-list snapshot');
+      return parsed.service;
+    } catch (error) {
+      this.#log.warn(`ignoring the instance-list snapshot ${key}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
   }
 
   /** One page of service names in a group. On 3.2+ this needs an admin-capable login (typed `AUTH` error otherwise). */
