@@ -9,14 +9,16 @@
  *
  * @module
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { StoragePort } from './port.js';
 
 /** The part of a Workers `KVNamespace` binding this adapter uses. */
 export interface KvNamespaceLike {
   get(key: string, type: 'text'): Promise<string | null>;
-  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  put(key: string, value: string, options?: { expirationTtl?: number; metadata?: unknown }): Promise<void>;
   delete(key: string): Promise<void>;
-  list(options: { prefix?: string; cursor?: string; limit?: number }): Promise<{ keys: { name: string }[]; list_complete: boolean; cursor?: string }>;
+  list(options: { prefix?: string; cursor?: string; limit?: number }): Promise<{ keys: { name: string; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
 }
 
 /** Options of the KV adapter. */
@@ -29,38 +31,47 @@ export interface KvStorageOptions {
   ttlSeconds?: number;
 }
 
-/** KV keys are limited to 512 bytes. */
+/** KV keys are limited to 512 bytes; longer ones are stored under a hash, with the real key as metadata. */
 const MAX_KEY_BYTES = 512;
+const HASHED = '#';
 
 /** Creates the KV storage. */
 export function createStorage(options: KvStorageOptions): StoragePort {
   const { binding } = options;
   const prefix = options.prefix ?? 'nacos-edge/';
-  const putOptions = options.ttlSeconds === undefined ? undefined : { expirationTtl: Math.max(60, Math.ceil(options.ttlSeconds)) };
-  const full = (key: string) => {
+  const expiration = options.ttlSeconds === undefined ? {} : { expirationTtl: Math.max(60, Math.ceil(options.ttlSeconds)) };
+  const encoder = new TextEncoder();
+  if (encoder.encode(prefix).length > 256) throw new RangeError('the KV key prefix must be at most 256 bytes');
+  const nameOf = (key: string) => {
     const name = prefix + key;
-    if (new TextEncoder().encode(name).length > MAX_KEY_BYTES) throw new RangeError(`KV keys are limited to ${MAX_KEY_BYTES} bytes; this one is longer (shorten the prefix, dataId or group)`);
-    return name;
+    return encoder.encode(name).length <= MAX_KEY_BYTES ? name : `${prefix}${HASHED}${bytesToHex(sha256(encoder.encode(key)))}`;
   };
   return {
     async get(key) {
-      return (await binding.get(full(key), 'text')) ?? undefined;
+      return (await binding.get(nameOf(key), 'text')) ?? undefined;
     },
     async set(key, value) {
-      await binding.put(full(key), value, putOptions);
+      const name = nameOf(key);
+      await binding.put(name, value, name === prefix + key ? expiration : { ...expiration, metadata: { key } });
     },
     async delete(key) {
-      await binding.delete(full(key));
+      await binding.delete(nameOf(key));
     },
     async list(listPrefix) {
-      const names: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await binding.list({ prefix: prefix + listPrefix, ...(cursor ? { cursor } : {}) });
-        for (const { name } of page.keys) names.push(name.slice(prefix.length));
-        cursor = page.list_complete ? undefined : page.cursor;
-      } while (cursor);
-      return names;
+      const found: string[] = [];
+      // Hashed keys do not share the readable prefix, so they are listed separately and filtered by their metadata.
+      for (const scan of [prefix + listPrefix, prefix + HASHED]) {
+        let cursor: string | undefined;
+        do {
+          const page = await binding.list({ prefix: scan, ...(cursor ? { cursor } : {}) });
+          for (const { name, metadata } of page.keys) {
+            const key = name.startsWith(prefix + HASHED) ? (metadata as { key?: unknown } | undefined)?.key : name.slice(prefix.length);
+            if (typeof key === 'string' && key.startsWith(listPrefix)) found.push(key);
+          }
+          cursor = page.list_complete ? undefined : page.cursor;
+        } while (cursor);
+      }
+      return found;
     },
   };
 }

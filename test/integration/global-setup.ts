@@ -35,6 +35,8 @@ export default async function setup(project: TestProject) {
     const auth = externalAuth
       ? { serverAddr: externalAuth, username: process.env.NACOS_USERNAME ?? 'nacos', password: process.env.NACOS_PASSWORD ?? '', tokenTtlSeconds: undefined }
       : await ensure('auth');
+    // Browser tests reach Nacos through a same-origin proxy in the test server (test/support/nacos-proxy.ts).
+    process.env.NACOS_PROXY_TARGET = `http://${external ?? (plain as { serverAddr: string }).serverAddr}`;
     project.provide('nacos', {
       serverAddr: external ?? (plain as { serverAddr: string }).serverAddr,
       auth: { serverAddr: auth.serverAddr, username: auth.username ?? 'nacos', password: auth.password ?? '', tokenTtlSeconds: auth.tokenTtlSeconds },

@@ -1,0 +1,43 @@
+// Runs inside workerd (@cloudflare/vitest-pool-workers) with a real KV binding from wrangler.toml.
+import { env } from 'cloudflare:workers';
+import { describe, expect, inject, it } from 'vitest';
+import { createClientConfig, isNacosError, NacosConfigService } from '../../src/index.js';
+import { createStorage } from '../../src/storage/cloudflare-kv.js';
+import { testStorageAdapter } from '../conformance/storage-adapter.js';
+
+const kv = (env as unknown as { NACOS_CACHE: Parameters<typeof createStorage>[0]['binding'] }).NACOS_CACHE;
+let run = 0;
+testStorageAdapter('cloudflare-kv (workerd)', () => createStorage({ binding: kv, prefix: `conf-${run++}/` }));
+
+describe('KV snapshots with the real server, from workerd', () => {
+  it('serves from the KV snapshot when no server answers, and stale-while-revalidate refreshes in the background', async () => {
+    const { serverAddr } = inject('nacos');
+    const storage = createStorage({ binding: kv, prefix: 'e2e/' });
+    const dataId = `kv-${Date.now()}`;
+    const live = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, storage, logLevel: 'silent', backgroundSync: false }));
+    await live.publishConfig({ dataId, content: 'v1' });
+    expect(await live.getConfig({ dataId })).toBe('v1');
+
+    // Unreachable server (127.0.0.1:1 refuses): the KV snapshot answers.
+    const dead = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: '127.0.0.1:1', storage, logLevel: 'silent' }));
+    expect(await dead.getConfig({ dataId })).toBe('v1');
+    expect(isNacosError(await dead.getConfig({ dataId: `${dataId}-never` }).catch((e: unknown) => e), 'UNAVAILABLE')).toBe(true);
+
+    // Fresh snapshot: served without a server round trip, even though the server now has v2.
+    await live.publishConfig({ dataId, content: 'v2' });
+    const pending: Promise<unknown>[] = [];
+    expect(await live.getConfig({ dataId, cache: { freshMs: 60_000, waitUntil: (p) => pending.push(p) } })).toBe('v1');
+    expect(pending).toHaveLength(0);
+    // Stale but within staleMs: served at once, refreshed through waitUntil; the next read sees v2.
+    expect(await live.getConfig({ dataId, cache: { freshMs: 0, staleMs: 60_000, waitUntil: (p) => pending.push(p) } })).toBe('v1');
+    expect(pending).toHaveLength(1);
+    await Promise.all(pending);
+    expect(await live.getConfig({ dataId, cache: { freshMs: 60_000 } })).toBe('v2');
+    await Promise.all([live.shutdown(), dead.shutdown()]);
+  });
+
+  it('signs with the runtime WebCrypto', async () => {
+    const { hmacSha1Base64Subtle } = await import('../../src/util/crypto.js');
+    expect(await hmacSha1Base64Subtle(crypto.subtle, 'nacos-test-secret-key', '1700000000000')).toBe('Tv2fBebO3KmogZF7by1ELdrofWg=');
+  });
+});
