@@ -65,3 +65,14 @@ export {
   type UnsubscribeParams,
 } from './naming/naming-service.js';
 export { pickWeighted } from './naming/model.js';
+export {
+  NacosClient,
+  type ConfigWatchEvent,
+  type ConfigWatcher,
+  type NacosClientOptions,
+  type NacosClientSettings,
+  type NamingInstanceOptions,
+  type SubscribeEvent,
+  type SubscribeListener,
+} from './compat/nacos-client.js';
+export type { BeatAnswer } from './naming/naming-service.js';

@@ -42,7 +42,7 @@ const cacheField = {
     }),
   ),
 };
-const getSchema = z.strictObject({ ...keyFields, ...tagField, ...typedFields, ...cacheField });
+const getSchema = z.strictObject({ ...keyFields, ...tagField, ...typedFields, ...cacheField, snapshot: z.optional(z.boolean()) });
 const removeSchema = z.strictObject({ ...keyFields, ...tagField });
 
 const publishSchema = z.strictObject({
@@ -88,6 +88,8 @@ export interface GetConfigParams {
    * propagation, up to 60 s) to be seen.
    */
   cache?: { freshMs: number; staleMs?: number; waitUntil?: (promise: Promise<unknown>) => void };
+  /** Fall back to the snapshot when no server answers (default true). */
+  snapshot?: boolean;
 }
 
 /** Typed reads: parse the content (`format`, else the server's type, else the dataId's extension) and validate it. */
@@ -188,7 +190,7 @@ export class NacosConfigService {
     const p = parseOrThrow(getSchema, params, 'getConfig');
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
-    const read = await this.#readWithFallbacks(key, p.signal, p.tag, p.cache);
+    const read = await this.#readWithFallbacks(key, p.signal, p.tag, p.cache, p.snapshot ?? true);
     if (p.schema === undefined && p.format === undefined) return read.content;
     const what = `getConfig ${key.group}/${key.dataId}`;
     if (!read.found) throw new NacosError('NOT_FOUND', `${what}: the config does not exist`);
@@ -205,6 +207,7 @@ export class NacosConfigService {
     signal: AbortSignal | undefined,
     tag: string | undefined,
     cache?: { freshMs: number; staleMs?: number | undefined; waitUntil?: ((promise: Promise<unknown>) => void) | undefined },
+    useSnapshot = true,
   ): Promise<{ found: boolean; content: string; type: string | undefined }> {
     const failover = await this.#storageGet(storageKey('failover', 'config', key.tenant, key.group, key.dataId));
     if (failover !== undefined) {
@@ -227,7 +230,7 @@ export class NacosConfigService {
     try {
       return await this.#readFromServer(key, signal, tag);
     } catch (error) {
-      if (!isNacosError(error, 'UNAVAILABLE') || tag !== undefined) throw error;
+      if (!isNacosError(error, 'UNAVAILABLE') || tag !== undefined || !useSnapshot) throw error;
       const snapshot = await this.#snapshot(key);
       if (snapshot === undefined) throw error;
       this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);

@@ -18,12 +18,13 @@ import {
   RENEW_UNKNOWN_INSTANCE_V3,
   sendBeat,
   updateInstanceInPlace,
+  type BeatAnswer,
   type InstanceFields,
   type ServicePage,
 } from './protocol.js';
 
 export type { Instance, InstanceDiff, ServiceInfo } from './model.js';
-export type { ServicePage } from './protocol.js';
+export type { BeatAnswer, ServicePage } from './protocol.js';
 
 const DEFAULT_GROUP = 'DEFAULT_GROUP';
 const DEFAULT_CLUSTER = 'DEFAULT';
@@ -469,6 +470,18 @@ export class NacosNamingService {
     const subs = [...this.#subscriptions.values()];
     for (const sub of subs) await this.#poll(sub, anySignal(options.signal, this.#transport.closedSignal));
     return { beats, subscriptions: subs.length };
+  }
+
+  /**
+   * Sends one heartbeat for an instance, whether or not this client registered it, and returns the
+   * server's answer (`clientBeatInterval`, `code`, `lightBeatEnabled`). A full beat (with the instance
+   * body), so a v1 server re-creates a missing ephemeral instance from it.
+   */
+  async sendHeartbeat(params: RegisterInstanceParams): Promise<BeatAnswer> {
+    const p = parseOrThrow(registerSchema, params, 'sendHeartbeat');
+    this.#assertOpen();
+    const { generation } = await this.#transport.preferredGeneration(p.signal);
+    return sendBeat(this.#transport, generation, this.#fields(p), false, p.signal);
   }
 
   /** Alias of the heartbeat half of {@link tick}: one round of beats. */
