@@ -76,3 +76,4 @@ export {
   type SubscribeListener,
 } from './compat/nacos-client.js';
 export type { BeatAnswer } from './naming/naming-service.js';
+export { checkLogin, pingServer, type PingResult } from './diagnostics.js';

@@ -156,6 +156,13 @@ export class Transport {
     throw new NacosUnavailableError('no server answered the API probe', failures);
   }
 
+  /** Logs in now (a fresh token) and returns its lifetime in seconds; throws `AUTH` on bad credentials. */
+  async login(signal?: AbortSignal): Promise<{ tokenTtlSeconds: number }> {
+    if (this.#config.username === undefined) throw new NacosError('VALIDATION', 'no username configured to log in with');
+    const answer = await this.#login(this.#config.username, this.#config.password ?? '', signal);
+    return { tokenTtlSeconds: answer.tokenTtl };
+  }
+
   /** True when requests carry a login token (username configured). */
   get hasLogin(): boolean {
     return this.#tokens !== undefined;

@@ -1,0 +1,430 @@
+#!/usr/bin/env node
+/**
+ * `nacos-edge`: the command line. Runs on Node (`npx nacos-edge`), Deno (`deno run -A npm:nacos-edge`)
+ * and Bun (`bunx nacos-edge`).
+ *
+ * Exit codes: 0 ok · 1 other error · 2 bad usage or input · 3 not found · 4 auth refused · 5 no server answered.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  checkLogin,
+  clearFailover,
+  createClientConfig,
+  isNacosError,
+  NacosConfigService,
+  NacosNamingService,
+  pingServer,
+  writeFailover,
+  type ClientConfig,
+  type ClientConfigOptions,
+  type Instance,
+} from '../index.js';
+import { createStorage } from '../storage/fs.js';
+
+const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, auth: 4, unavailable: 5 } as const;
+
+interface GlobalOptions {
+  server?: string;
+  namespace?: string;
+  username?: string;
+  password?: string;
+  accessKey?: string;
+  secretKey?: string;
+  contextPath?: string;
+  timeout?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+const program = new Command()
+  .name('nacos-edge')
+  .description('Read, write and watch Nacos configs and services.')
+  .version('0.1.0')
+  .addOption(new Option('-s, --server <addresses>', 'server list, comma-separated').env('NACOS_SERVER_ADDR').default('127.0.0.1:8848'))
+  .addOption(new Option('-n, --namespace <id>', 'namespace id (default: public)').env('NACOS_NAMESPACE'))
+  .addOption(new Option('-u, --username <name>', 'user to log in as').env('NACOS_USERNAME'))
+  .addOption(new Option('--password <password>', 'password (prefer the NACOS_PASSWORD variable: flags show in process lists)').env('NACOS_PASSWORD'))
+  .addOption(new Option('--access-key <ak>', 'AK for Spas signing').env('NACOS_ACCESS_KEY'))
+  .addOption(new Option('--secret-key <sk>', 'SK for Spas signing').env('NACOS_SECRET_KEY'))
+  .addOption(new Option('--context-path <path>', 'API context path (default /nacos)').env('NACOS_CONTEXT_PATH'))
+  .addOption(new Option('--timeout <ms>', 'request timeout in ms').default('5000'))
+  .option('--json', 'machine-readable output (one JSON document, or one per line for watch)')
+  .option('--verbose', 'log what the client does (stderr)')
+  .showHelpAfterError()
+  .exitOverride();
+
+function globals(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}): ClientConfig {
+  const timeout = Number(g.timeout);
+  if (!Number.isInteger(timeout) || timeout <= 0) throw new CliError('--timeout must be a positive whole number of milliseconds', EXIT.usage);
+  return createClientConfig({
+    serverAddresses: g.server ?? '127.0.0.1:8848',
+    ...(g.namespace ? { namespaceId: g.namespace } : {}),
+    ...(g.username ? { username: g.username, password: g.password ?? '' } : {}),
+    ...(g.accessKey ? { accessKey: g.accessKey } : {}),
+    ...(g.secretKey ? { secretKey: g.secretKey } : {}),
+    ...(g.contextPath !== undefined ? { contextPath: g.contextPath } : {}),
+    timeoutMs: timeout,
+    logLevel: g.verbose ? 'debug' : 'error',
+    logger: { debug: console.error, info: console.error, warn: console.error, error: console.error },
+    ...extra,
+  });
+}
+
+function print(g: GlobalOptions, human: string, json: unknown): void {
+  process.stdout.write(g.json ? `${JSON.stringify(json)}\n` : human.endsWith('\n') || human === '' ? human : `${human}\n`);
+}
+
+/** Aborts on Ctrl-C / SIGTERM, so `watch` commands end cleanly. */
+function untilInterrupted(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
+}
+
+async function readContent(options: { content?: string; file?: string }): Promise<string> {
+  if (options.content !== undefined && options.file !== undefined) throw new CliError('give --content or --file, not both', EXIT.usage);
+  if (options.content !== undefined) return options.content;
+  if (options.file !== undefined) return readFile(options.file, 'utf8');
+  if (process.stdin.isTTY) throw new CliError('give --content, --file, or pipe the content on stdin', EXIT.usage);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port)) throw new CliError(`port must be a whole number, not ${JSON.stringify(text)}`, EXIT.usage);
+  return port;
+}
+
+function parseMetadata(pairs: string[] | undefined): Record<string, string> | undefined {
+  if (!pairs || pairs.length === 0) return undefined;
+  const metadata: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new CliError(`--metadata takes key=value, not ${JSON.stringify(pair)}`, EXIT.usage);
+    metadata[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return metadata;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const describeInstance = (h: Instance) => `${h.ip}:${h.port}\tweight=${h.weight}\t${h.healthy ? 'healthy' : 'UNHEALTHY'}${h.enabled ? '' : '\tdisabled'}\tcluster=${h.clusterName}${Object.keys(h.metadata).length ? `\t${JSON.stringify(h.metadata)}` : ''}`;
+
+// ---------------------------------------------------------------------------------------- config
+
+const config = program.command('config').description('read, write and watch configs');
+
+config
+  .command('get <dataId>')
+  .description('print a config (exit 3 when it does not exist)')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .action(async (dataId: string, o: { group: string }, command: Command) => {
+    const g = globals(command);
+    const service = await NacosConfigService.createConfigService(clientConfig(g));
+    try {
+      const content = await service.getConfig({ dataId, group: o.group });
+      if (content === '') throw new CliError(`config ${o.group}/${dataId} does not exist`, EXIT.notFound);
+      print(g, content, { dataId, group: o.group, namespace: g.namespace ?? '', content });
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+config
+  .command('publish <dataId>')
+  .description('create or overwrite a config from --content, --file or stdin')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .option('--content <text>', 'the content')
+  .option('--file <path>', 'read the content from a file')
+  .option('--type <type>', 'config type: text, json, yaml, properties, xml, html, toml')
+  .option('--cas-md5 <md5>', 'publish only if the current content has this md5')
+  .action(async (dataId: string, o: { group: string; content?: string; file?: string; type?: string; casMd5?: string }, command: Command) => {
+    const g = globals(command);
+    const content = await readContent(o);
+    const service = await NacosConfigService.createConfigService(clientConfig(g));
+    try {
+      await service.publishConfig({ dataId, group: o.group, content, ...(o.type ? { type: o.type } : {}), ...(o.casMd5 ? { casMd5: o.casMd5 } : {}) });
+      print(g, `published ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+config
+  .command('remove <dataId>')
+  .description('delete a config')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .action(async (dataId: string, o: { group: string }, command: Command) => {
+    const g = globals(command);
+    const service = await NacosConfigService.createConfigService(clientConfig(g));
+    try {
+      await service.removeConfig({ dataId, group: o.group });
+      print(g, `removed ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+config
+  .command('watch <dataId>')
+  .description('print the config, then every change, until Ctrl-C')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .action(async (dataId: string, o: { group: string }, command: Command) => {
+    const g = globals(command);
+    const signal = untilInterrupted();
+    const service = await NacosConfigService.createConfigService(clientConfig(g));
+    try {
+      for await (const change of service.watch({ dataId, group: o.group, signal })) {
+        const when = new Date().toISOString();
+        print(g, `--- ${when} ${change.source}${change.md5 === '' ? ' (deleted)' : ''}\n${change.content}`, { time: when, dataId, group: o.group, ...change, value: undefined });
+      }
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+// ---------------------------------------------------------------------------------------- naming
+
+const naming = program.command('naming').description('register, list and watch service instances');
+
+interface InstanceOptions {
+  group: string;
+  cluster?: string;
+  weight?: string;
+  metadata?: string[];
+  persistent?: boolean;
+  keepAlive?: boolean;
+}
+
+naming
+  .command('register <service> <ip> <port>')
+  .description('register an instance (ephemeral ones expire unless --keep-alive keeps beating)')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .option('--cluster <name>', 'cluster name')
+  .option('--weight <n>', 'weight, 0–10000')
+  .option('--metadata <key=value>', 'metadata entry (repeatable)', collect)
+  .option('--persistent', 'a persistent instance (no heartbeats needed)')
+  .option('--keep-alive', 'stay running and send heartbeats until Ctrl-C, then deregister')
+  .action(async (service: string, ip: string, portText: string, o: InstanceOptions, command: Command) => {
+    const g = globals(command);
+    const port = parsePort(portText);
+    const weight = o.weight === undefined ? undefined : Number(o.weight);
+    if (weight !== undefined && !Number.isFinite(weight)) throw new CliError('--weight must be a number', EXIT.usage);
+    const metadata = parseMetadata(o.metadata);
+    const client = await NacosNamingService.createNamingService(clientConfig(g));
+    const params = {
+      serviceName: service,
+      groupName: o.group,
+      ip,
+      port,
+      ...(o.cluster ? { clusterName: o.cluster } : {}),
+      ...(weight !== undefined ? { weight } : {}),
+      ...(metadata ? { metadata } : {}),
+      ephemeral: !o.persistent,
+    };
+    try {
+      await client.registerInstance(params);
+      print(g, `registered ${ip}:${port} in ${o.group}/${service}${!o.persistent && !o.keepAlive ? ' (ephemeral: it expires without heartbeats; see --keep-alive)' : ''}`, { ok: true, ...params });
+      if (o.keepAlive) {
+        const signal = untilInterrupted();
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        await client.shutdown({ deregister: true });
+        print(g, `deregistered ${ip}:${port}`, { ok: true, deregistered: true });
+      }
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+naming
+  .command('deregister <service> <ip> <port>')
+  .description('deregister an instance')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .option('--cluster <name>', 'cluster name')
+  .option('--persistent', 'the instance is persistent')
+  .action(async (service: string, ip: string, portText: string, o: InstanceOptions, command: Command) => {
+    const g = globals(command);
+    const client = await NacosNamingService.createNamingService(clientConfig(g));
+    try {
+      await client.deregisterInstance({ serviceName: service, groupName: o.group, ip, port: parsePort(portText), ...(o.cluster ? { clusterName: o.cluster } : {}), ephemeral: !o.persistent });
+      print(g, `deregistered ${ip}:${portText} from ${o.group}/${service}`, { ok: true });
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+naming
+  .command('list <service>')
+  .description('list the instances of a service')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .option('--cluster <name>', 'only this cluster (repeatable)', collect)
+  .option('--healthy', 'only healthy instances')
+  .option('--unhealthy', 'only unhealthy instances')
+  .action(async (service: string, o: { group: string; cluster?: string[]; healthy?: boolean; unhealthy?: boolean }, command: Command) => {
+    const g = globals(command);
+    if (o.healthy && o.unhealthy) throw new CliError('--healthy and --unhealthy exclude each other', EXIT.usage);
+    const client = await NacosNamingService.createNamingService(clientConfig(g));
+    try {
+      const hosts = await client.listInstances({
+        serviceName: service,
+        groupName: o.group,
+        ...(o.cluster ? { clusters: o.cluster } : {}),
+        ...(o.healthy ? { healthyOnly: true } : o.unhealthy ? { healthyOnly: false } : {}),
+      });
+      print(g, hosts.length === 0 ? `no instances of ${o.group}/${service}` : hosts.map(describeInstance).join('\n'), hosts);
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+naming
+  .command('services')
+  .description('list the services of a group')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .option('--page <n>', 'page number', '1')
+  .option('--page-size <n>', 'page size', '100')
+  .action(async (o: { group: string; page: string; pageSize: string }, command: Command) => {
+    const g = globals(command);
+    const client = await NacosNamingService.createNamingService(clientConfig(g));
+    try {
+      const page = await client.listServices({ groupName: o.group, pageNo: Number(o.page), pageSize: Number(o.pageSize) });
+      print(g, page.services.length === 0 ? `no services in ${o.group}` : `${page.services.join('\n')}\n(${page.count} in all)`, page);
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+naming
+  .command('watch <service>')
+  .description('print the instances, then every change, until Ctrl-C')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .option('--interval <ms>', 'poll interval (default: the server’s cacheMillis)')
+  .action(async (service: string, o: { group: string; interval?: string }, command: Command) => {
+    const g = globals(command);
+    const signal = untilInterrupted();
+    const client = await NacosNamingService.createNamingService(clientConfig(g));
+    try {
+      await client.subscribe({
+        serviceName: service,
+        groupName: o.group,
+        allowEmptyPush: true,
+        ...(o.interval ? { intervalMs: Number(o.interval) } : {}),
+        subscribeCallback: (instances, diff) => {
+          const when = new Date().toISOString();
+          const lines = [
+            `--- ${when} ${instances.length} instance(s)`,
+            ...diff.added.map((h) => `+ ${describeInstance(h)}`),
+            ...diff.modified.map((h) => `~ ${describeInstance(h)}`),
+            ...diff.removed.map((h) => `- ${h.ip}:${h.port}`),
+          ];
+          print(g, lines.join('\n'), { time: when, instances, diff });
+        },
+      });
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+// ---------------------------------------------------------------------------------------- failover
+
+const failover = program.command('failover').description('operator overrides that win over the server (written to the local cache dir)');
+
+failover
+  .command('set <dataId>')
+  .description('make getConfig return this content for the config, whatever the server says')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .option('--content <text>', 'the content')
+  .option('--file <path>', 'read the content from a file')
+  .addOption(new Option('--cache-dir <dir>', 'cache folder of the clients (default ~/nacos/cache)').env('NACOS_CACHE_DIR'))
+  .action(async (dataId: string, o: { group: string; content?: string; file?: string; cacheDir?: string }, command: Command) => {
+    const g = globals(command);
+    const content = await readContent(o);
+    await writeFailover(createStorage(o.cacheDir ? { dir: o.cacheDir } : {}), { dataId, group: o.group, namespaceId: g.namespace ?? '' }, content);
+    print(g, `failover set for ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
+  });
+
+failover
+  .command('clear <dataId>')
+  .description('remove the override; reads go to the server again')
+  .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
+  .addOption(new Option('--cache-dir <dir>', 'cache folder of the clients (default ~/nacos/cache)').env('NACOS_CACHE_DIR'))
+  .action(async (dataId: string, o: { group: string; cacheDir?: string }, command: Command) => {
+    const g = globals(command);
+    await clearFailover(createStorage(o.cacheDir ? { dir: o.cacheDir } : {}), { dataId, group: o.group, namespaceId: g.namespace ?? '' });
+    print(g, `failover cleared for ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
+  });
+
+// ---------------------------------------------------------------------------------------- checks
+
+program
+  .command('login')
+  .description('check that the username and password are accepted (the token is never printed)')
+  .action(async (_o: unknown, command: Command) => {
+    const g = globals(command);
+    if (!g.username) throw new CliError('give --username (or NACOS_USERNAME) and NACOS_PASSWORD', EXIT.usage);
+    const { tokenTtlSeconds } = await checkLogin(clientConfig(g));
+    print(g, `logged in as ${g.username}; token valid for ${tokenTtlSeconds} s`, { ok: true, username: g.username, tokenTtlSeconds });
+  });
+
+program
+  .command('ping')
+  .description('check that a server answers: API generation, version, readiness')
+  .action(async (_o: unknown, command: Command) => {
+    const g = globals(command);
+    const result = await pingServer(clientConfig(g));
+    print(g, `${result.server}: ${result.ready ? 'ready' : 'NOT READY'}, ${result.generation} API${result.version ? `, version ${result.version}` : ''}, ${result.latencyMs} ms`, result);
+    if (!result.ready) process.exitCode = EXIT.unavailable;
+  });
+
+// ---------------------------------------------------------------------------------------- run
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  if (isNacosError(error)) {
+    switch (error.code) {
+      case 'VALIDATION':
+        return EXIT.usage;
+      case 'NOT_FOUND':
+        return EXIT.notFound;
+      case 'AUTH':
+        return EXIT.auth;
+      case 'UNAVAILABLE':
+      case 'NETWORK':
+      case 'TIMEOUT':
+        return EXIT.unavailable;
+      default:
+        return EXIT.error;
+    }
+  }
+  return EXIT.error;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version print and exit 0; anything else is a usage error commander has already explained.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`nacos-edge: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = exitCodeFor(error);
+  }
+}

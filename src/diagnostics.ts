@@ -1,0 +1,51 @@
+import type { ClientConfig } from './client-config.js';
+import { leveledLogger } from './logger.js';
+import { Transport, type ApiGeneration } from './transport/http.js';
+
+/** What {@link pingServer} found out. */
+export interface PingResult {
+  /** The server that answered (`http://host:port`). */
+  server: string;
+  /** Which HTTP API generation it offers. */
+  generation: ApiGeneration;
+  /** The version it reports, when it reports one (official 1.x/2.x: `/v1/console/server/state`). */
+  version: string | undefined;
+  /** Readiness endpoint answer: true on 200. */
+  ready: boolean;
+  /** Round trip of the readiness request. */
+  latencyMs: number;
+}
+
+/** Checks that a server answers: its API generation, version (when reported) and readiness. Sends no credentials it does not need. */
+export async function pingServer(config: ClientConfig, options: { signal?: AbortSignal } = {}): Promise<PingResult> {
+  const transport = new Transport(config, leveledLogger(config.logger, config.logLevel));
+  try {
+    const { server, generation } = await transport.preferredGeneration(options.signal);
+    const started = Date.now();
+    const readiness = await transport.request({ method: 'GET', path: '/v1/console/health/readiness', server, signal: options.signal, retryOn: () => false, auth: false });
+    const latencyMs = Date.now() - started;
+    let version: string | undefined;
+    const state = await transport.request({ method: 'GET', path: '/v1/console/server/state', server, signal: options.signal, retryOn: () => false }).catch(() => undefined);
+    if (state?.status === 200) {
+      try {
+        const parsed = JSON.parse(state.body) as { version?: unknown };
+        if (typeof parsed.version === 'string') version = parsed.version;
+      } catch {
+        // not JSON: no version
+      }
+    }
+    return { server: server.origin, generation, version, ready: readiness.status === 200 || readiness.status === 403, latencyMs };
+  } finally {
+    transport.close();
+  }
+}
+
+/** Logs in with the configured username and password; resolves the token's lifetime. The token itself is never returned. */
+export async function checkLogin(config: ClientConfig, options: { signal?: AbortSignal } = {}): Promise<{ tokenTtlSeconds: number }> {
+  const transport = new Transport(config, leveledLogger(config.logger, config.logLevel));
+  try {
+    return await transport.login(options.signal);
+  } finally {
+    transport.close();
+  }
+}

@@ -1,0 +1,151 @@
+// The `nacos-edge` command, run as a subprocess (Node, and Deno for `config get`) against the real server.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClientConfig, NacosConfigService } from '../../src/index.js';
+import { createStorage } from '../../src/storage/fs.js';
+import { nacos, uniqueId, waitFor } from './helpers.js';
+
+let cli = '';
+beforeAll(async () => {
+  cli = join(mkdtempSync(join(tmpdir(), 'nacos-edge-cli-')), 'cli.mjs');
+  await build({
+    entryPoints: [resolve('src/cli/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: cli,
+    logLevel: 'error',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], options: { env?: Record<string, string>; input?: string; runtime?: 'node' | 'deno' } = {}): Promise<Run> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NACOS_SERVER_ADDR: nacos().serverAddr, ...options.env };
+  const command = options.runtime === 'deno' ? resolve('node_modules/.bin/deno') : process.execPath;
+  const argv = options.runtime === 'deno' ? ['run', '--allow-net=127.0.0.1', '--allow-env', cli, ...args] : [cli, ...args];
+  const child = spawn(command, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdin.end(options.input ?? '');
+  return new Promise((resolveRun) => child.on('exit', (code) => resolveRun({ code, stdout, stderr })));
+}
+
+/** Starts a long-running command and exposes its output as it arrives. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', NACOS_SERVER_ADDR: nacos().serverAddr }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, out, exited };
+}
+
+describe('nacos-edge CLI', () => {
+  it('ping reports a ready server', async () => {
+    const r = await run(['ping']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ready, v1 API/);
+    const j = await run(['--json', 'ping']);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ready: true, generation: 'v1' });
+  });
+
+  it('config publish / get / remove, from flags and stdin, human and JSON', async () => {
+    const dataId = uniqueId('cli');
+    expect((await run(['config', 'publish', dataId, '--content', 'a=1'])).code).toBe(0);
+    const got = await run(['config', 'get', dataId]);
+    expect([got.code, got.stdout]).toEqual([0, 'a=1\n']);
+    expect((await run(['config', 'publish', dataId, '-g', 'CLI_GROUP'], { input: 'from stdin' })).code).toBe(0);
+    const json = await run(['--json', 'config', 'get', dataId, '-g', 'CLI_GROUP']);
+    expect(JSON.parse(json.stdout)).toEqual({ dataId, group: 'CLI_GROUP', namespace: '', content: 'from stdin' });
+    expect((await run(['config', 'remove', dataId])).code).toBe(0);
+    const missing = await run(['config', 'get', dataId]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/does not exist/);
+  });
+
+  it('config watch streams changes until interrupted, then exits 0', async () => {
+    const dataId = uniqueId('cli-watch');
+    await run(['config', 'publish', dataId, '--content', 'w1']);
+    const watch = start(['config', 'watch', dataId]);
+    await waitFor(() => watch.out.stdout.includes('w1'), { what: 'the initial content' });
+    await run(['config', 'publish', dataId, '--content', 'w2']);
+    await waitFor(() => watch.out.stdout.includes('w2'), { what: 'the change' });
+    watch.child.kill('SIGINT');
+    expect(await watch.exited).toBe(0);
+  });
+
+  it('naming register / list / services / watch / deregister', async () => {
+    const service = uniqueId('cli-svc');
+    const watch = start(['naming', 'watch', service, '--interval', '200']);
+    expect((await run(['naming', 'register', service, '10.50.0.1', '8080', '--weight', '2', '--metadata', 'zone=a'])).code).toBe(0);
+    const list = await run(['--json', 'naming', 'list', service]);
+    expect((JSON.parse(list.stdout) as { ip: string; weight: number; metadata: object }[]).map((h) => [h.ip, h.weight, h.metadata])).toEqual([['10.50.0.1', 2, { zone: 'a' }]]);
+    expect((await run(['naming', 'services'])).stdout).toContain(service);
+    await waitFor(() => watch.out.stdout.includes('+ 10.50.0.1:8080'), { what: 'the watch to see the instance' });
+    expect((await run(['naming', 'deregister', service, '10.50.0.1', '8080'])).code).toBe(0);
+    await waitFor(() => watch.out.stdout.includes('- 10.50.0.1:8080'), { what: 'the watch to see it go' });
+    watch.child.kill('SIGINT');
+    expect(await watch.exited).toBe(0);
+  });
+
+  it('failover set / clear write the override the library reads', async () => {
+    const dataId = uniqueId('cli-failover');
+    const dir = mkdtempSync(join(tmpdir(), 'nacos-edge-cli-cache-'));
+    await run(['config', 'publish', dataId, '--content', 'server value']);
+    expect((await run(['failover', 'set', dataId, '--content', 'override', '--cache-dir', dir])).code).toBe(0);
+    const client = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: nacos().serverAddr, storage: createStorage({ dir }), logLevel: 'silent' }));
+    expect(await client.getConfig({ dataId })).toBe('override');
+    expect((await run(['failover', 'clear', dataId, '--cache-dir', dir])).code).toBe(0);
+    expect(await client.getConfig({ dataId })).toBe('server value');
+    await client.shutdown();
+  });
+
+  it('login checks credentials without printing the password or the token', async () => {
+    const { serverAddr, username, password } = nacos().auth;
+    const ok = await run(['login'], { env: { NACOS_SERVER_ADDR: serverAddr, NACOS_USERNAME: username, NACOS_PASSWORD: password } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/logged in as .*; token valid for \d+ s/);
+    expect(ok.stdout + ok.stderr).not.toContain(password);
+    const bad = await run(['login'], { env: { NACOS_SERVER_ADDR: serverAddr, NACOS_USERNAME: username, NACOS_PASSWORD: 'wrong' } });
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).not.toContain('wrong');
+  });
+
+  it('exit codes: bad usage 2, invalid input 2, unreachable server 5', async () => {
+    expect((await run(['config', 'frobnicate'])).code).toBe(2);
+    expect((await run(['naming', 'register', 's', '10.0.0.1', 'eighty'])).code).toBe(2);
+    expect((await run(['config', 'get', 'bad/id'])).code).toBe(2);
+    expect((await run(['--timeout', 'soon', 'ping'])).code).toBe(2);
+    const down = await run(['config', 'get', 'x'], { env: { NACOS_SERVER_ADDR: '127.0.0.1:1' } });
+    expect(down.code).toBe(5);
+    expect(down.stderr).toMatch(/no server answered/);
+  });
+
+  it('--help works for every command', async () => {
+    for (const args of [[], ['config'], ['config', 'get'], ['config', 'publish'], ['config', 'remove'], ['config', 'watch'], ['naming'], ['naming', 'register'], ['naming', 'deregister'], ['naming', 'list'], ['naming', 'services'], ['naming', 'watch'], ['failover', 'set'], ['failover', 'clear'], ['login'], ['ping']]) {
+      const r = await run([...args, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: nacos-edge/);
+    }
+  }, 60_000);
+
+  it('config get runs under Deno with only net and env permissions', async () => {
+    const dataId = uniqueId('cli-deno');
+    await run(['config', 'publish', dataId, '--content', 'from deno']);
+    const r = await run(['config', 'get', dataId], { runtime: 'deno' });
+    expect(r.stderr).toBe('');
+    expect([r.code, r.stdout]).toEqual([0, 'from deno\n']);
+  }, 60_000);
+});
