@@ -17,6 +17,8 @@ const alias = [
 export default defineConfig({
   resolve: { alias },
   test: {
+    // .ci/run asks for a JSON report as well, to print the totals line.
+    ...(process.env.VITEST_JSON_OUTPUT ? { reporters: ['default', 'json'], outputFile: { json: process.env.VITEST_JSON_OUTPUT } } : {}),
     projects: [
       {
         resolve: { alias },

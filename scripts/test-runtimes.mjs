@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Runs the Deno and Bun suites against the package users get: `npm pack`, install the tarball into a
+// fresh fixture project, copy the suites in, and run them against a real server (NACOS_SERVER_ADDR, or
+// one started through scripts/nacos-server.mjs). Prints each runtime's totals and writes them to
+// .nacos/runtime-results.json for .ci/run. A runtime that cannot start is a failure, never a skip.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readState, startServer, stopServer } from './nacos-server.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const log = (m) => process.stderr.write(`[runtimes] ${m}\n`);
+
+const fixture = mkdtempSync(join(tmpdir(), 'nacos-edge-fixture-'));
+log(`packing into ${fixture}`);
+const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', fixture], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1);
+const zodVersion = JSON.parse(execFileSync('node', ['-p', "JSON.stringify(require('./package.json').dependencies)"], { cwd: root, encoding: 'utf8' })).zod;
+writeFileSync(join(fixture, 'package.json'), JSON.stringify({ name: 'nacos-edge-fixture', private: true, type: 'module', dependencies: { 'nacos-edge': `file:./${tarball}`, zod: zodVersion } }, null, 2));
+execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: fixture, stdio: ['ignore', 'ignore', 'inherit'] });
+for (const dir of ['deno', 'bun']) {
+  mkdirSync(join(fixture, dir), { recursive: true });
+  copyFileSync(join(root, 'test', 'runtimes', 'suite.ts'), join(fixture, dir, 'suite.ts'));
+  copyFileSync(join(root, 'test', dir, 'runtime.test.ts'), join(fixture, dir, 'runtime.test.ts'));
+}
+mkdirSync(join(fixture, 'examples'), { recursive: true });
+copyFileSync(join(root, 'examples', 'deno', 'watch-config.ts'), join(fixture, 'examples', 'deno-watch-config.ts'));
+copyFileSync(join(root, 'examples', 'bun', 'service.ts'), join(fixture, 'examples', 'bun-service.ts'));
+
+const before = readState('default');
+const external = process.env.NACOS_SERVER_ADDR;
+const state = external ? undefined : await startServer({ profile: 'default' });
+const serverAddr = external ?? state.serverAddr;
+const env = { ...process.env, NACOS_SERVER_ADDR: serverAddr, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
+
+const results = {};
+function runSuite(name, command, args, parse) {
+  const started = Date.now();
+  const r = spawnSync(command, args, { cwd: fixture, env, encoding: 'utf8' });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  process.stdout.write(output);
+  const counts = parse(output);
+  if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
+  results[name] = { ...counts, seconds: (Date.now() - started) / 1000, exitCode: r.status };
+  log(`${name}: ${counts.passed} passed, ${counts.failed} failed in ${results[name].seconds.toFixed(1)} s`);
+}
+
+runSuite('deno', bin('deno'), ['test', '--allow-net=127.0.0.1', '--allow-env=NACOS_SERVER_ADDR', 'deno/'], (out) => {
+  const m = /ok \| (\d+) passed \| (\d+) failed|FAILED \| (\d+) passed \| (\d+) failed/.exec(out);
+  return m ? { passed: Number(m[1] ?? m[3]), failed: Number(m[2] ?? m[4]) } : { passed: 0, failed: 1 };
+});
+runSuite('bun', bin('bun'), ['test', './bun'], (out) => {
+  const passed = /(\d+) pass\b/.exec(out);
+  const failed = /(\d+) fail\b/.exec(out);
+  return passed ? { passed: Number(passed[1]), failed: Number(failed?.[1] ?? 0) } : { passed: 0, failed: 1 };
+});
+
+// ---- the examples, run as users would, checked by their output
+/** Starts a process and lets the caller wait for output lines. */
+function launch(command, args) {
+  const child = spawn(command, args, { cwd: fixture, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { child, out: '', exited: new Promise((r) => child.on('exit', (code) => r(code))) };
+  child.stdout.on('data', (d) => (proc.out += d));
+  child.stderr.on('data', (d) => (proc.out += d));
+  proc.waitFor = async (pattern, what, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(proc.out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${what}: not seen; output so far:\n${proc.out}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return proc;
+}
+
+async function publish(dataId, content) {
+  const res = await fetch(`http://${serverAddr}/nacos/v1/cs/configs`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ dataId, group: 'DEFAULT_GROUP', content }) });
+  if ((await res.text()) !== 'true') throw new Error(`publish ${dataId} failed`);
+}
+
+async function example(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results[name] = { passed: 1, failed: 0, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    process.stdout.write(`${name} FAILED: ${error.message}\n`);
+    results[name] = { passed: 0, failed: 1, seconds: (Date.now() - started) / 1000 };
+  }
+  log(`${name}: ${results[name].failed ? 'failed' : 'passed'} in ${results[name].seconds.toFixed(1)} s`);
+}
+
+await example('examples/deno', async () => {
+  const dataId = `deno-example-${Date.now()}.json`;
+  await publish(dataId, '{"greeting":"hello","replicas":1}');
+  env.DATA_ID = dataId;
+  env.EXIT_AFTER = '2';
+  const p = launch(bin('deno'), ['run', '--allow-net=127.0.0.1', '--allow-env', 'examples/deno-watch-config.ts']);
+  await p.waitFor(/initial: greeting=hello replicas=1/, 'the initial typed value');
+  await publish(dataId, '{"greeting":"hola","replicas":3}');
+  await p.waitFor(/change: greeting=hola replicas=3/, 'the change');
+  if ((await p.exited) !== 0) throw new Error(`exit ${p.child.exitCode}:\n${p.out}`);
+});
+
+await example('examples/bun', async () => {
+  env.SERVICE_NAME = `bun-example-${Date.now()}`;
+  const a = launch(bin('bun'), ['examples/bun-service.ts']);
+  const b = launch(bin('bun'), ['examples/bun-service.ts']);
+  try {
+    await a.waitFor(/listening on (http:\/\/[^,]+)/, 'service a to start');
+    await b.waitFor(/listening on/, 'service b to start');
+    await a.waitFor(/instances of .*: 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/, 'service a to discover b');
+    const url = /listening on (http:\/\/[^,]+)/.exec(a.out)[1];
+    const peer = await (await fetch(`${url}/peer`)).text();
+    if (!/peer 127\.0\.0\.1:\d+ is healthy/.test(peer)) throw new Error(`/peer answered ${peer}`);
+  } finally {
+    a.child.kill('SIGINT');
+    b.child.kill('SIGINT');
+    await Promise.all([a.exited, b.exited]);
+  }
+  if (!/deregistered and stopped/.test(a.out) || !/deregistered and stopped/.test(b.out)) throw new Error(`no clean stop:\n${a.out}\n${b.out}`);
+});
+
+if (state && (!before || before.pid !== state.pid)) await stopServer('default');
+mkdirSync(join(root, '.nacos'), { recursive: true });
+writeFileSync(join(root, '.nacos', 'runtime-results.json'), JSON.stringify(results, null, 2));
+const failed = Object.values(results).reduce((n, r) => n + r.failed, 0);
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,107 @@
+/**
+ * The runtime suite: the same checks in Deno and Bun (and any other runtime with fetch), run against the
+ * packed package installed into a fixture project, and the real server (NACOS_SERVER_ADDR).
+ */
+import { createClientConfig, isNacosError, NacosConfigService, NacosNamingService } from 'nacos-edge';
+import { createStorage } from 'nacos-edge/storage/memory';
+
+type Test = (name: string, fn: () => Promise<void>) => void;
+
+// A few asserts of our own: node:assert would need @types/node for Deno's type check in a package.json project.
+const assert = {
+  ok(value: unknown, message = 'expected a truthy value'): void {
+    if (!value) throw new Error(message);
+  },
+  equal(actual: unknown, expected: unknown): void {
+    if (actual !== expected) throw new Error(`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  },
+  deepEqual(actual: unknown, expected: unknown): void {
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  },
+};
+
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function runtimeSuite(test: Test, serverAddr: string, runtime: string): void {
+  const id = (p: string) => `${runtime}-${p}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+  test(`${runtime}: publish, getConfig, and a listener sees a change`, async () => {
+    const config = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent' }));
+    try {
+      const dataId = id('cfg');
+      await config.publishConfig({ dataId, content: 'r1' });
+      assert.equal(await config.getConfig({ dataId }), 'r1');
+      const seen: string[] = [];
+      await config.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, c) => {
+        seen.push(c);
+      });
+      await config.publishConfig({ dataId, content: 'r2' });
+      await until(() => seen.includes('r2'), 'the change');
+      assert.deepEqual(seen, ['r1', 'r2']);
+    } finally {
+      await config.shutdown();
+    }
+  });
+
+  test(`${runtime}: a snapshot answers when the server is unreachable`, async () => {
+    const storage = createStorage();
+    const live = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, storage, logLevel: 'silent' }));
+    const dead = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: '127.0.0.1:1', storage, logLevel: 'silent' }));
+    try {
+      const dataId = id('snap');
+      await live.publishConfig({ dataId, content: 'kept' });
+      assert.equal(await live.getConfig({ dataId }), 'kept');
+      assert.equal(await dead.getConfig({ dataId }), 'kept');
+      const error = await dead.getConfig({ dataId: `${dataId}-none` }).catch((e: unknown) => e);
+      assert.ok(isNacosError(error, 'UNAVAILABLE'));
+    } finally {
+      await Promise.all([live.shutdown(), dead.shutdown()]);
+    }
+  });
+
+  test(`${runtime}: register and listInstances`, async () => {
+    const naming = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent' }));
+    try {
+      const serviceName = id('svc');
+      await naming.registerInstance({ serviceName, ip: '10.60.0.1', port: 1 });
+      assert.deepEqual((await naming.listInstances({ serviceName })).map((h) => h.ip), ['10.60.0.1']);
+    } finally {
+      await naming.shutdown({ deregister: true });
+    }
+  });
+
+  test(`${runtime}: requests are signed with the runtime's WebCrypto`, async () => {
+    const signatures: string[] = [];
+    const config = await NacosConfigService.createConfigService(
+      createClientConfig({
+        serverAddresses: serverAddr,
+        accessKey: 'ak',
+        secretKey: 'nacos-test-secret-key',
+        logLevel: 'silent',
+        fetch: (input, init) => {
+          const request = input instanceof Request ? input : new Request(input, init);
+          const sig = request.headers.get('Spas-Signature');
+          const ts = request.headers.get('Timestamp');
+          if (sig && ts) signatures.push(`${ts} ${sig}`);
+          return fetch(request);
+        },
+      }),
+    );
+    try {
+      await config.getConfig({ dataId: id('signed') });
+      assert.ok(signatures.length > 0);
+      const [ts, sig] = (signatures[0] as string).split(' ') as [string, string];
+      const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('nacos-test-secret-key'), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+      const expected = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`DEFAULT_GROUP+${ts}`)))));
+      assert.equal(sig, expected);
+    } finally {
+      await config.shutdown();
+    }
+  });
+}
