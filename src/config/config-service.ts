@@ -341,7 +341,8 @@ export class NacosConfigService {
       first = false;
       wake?.();
     };
-    const stop = anySignal(p.signal, this.#transport.closedSignal);
+    const scope = this.#transport.scope(p.signal);
+    const stop = scope.signal;
     const onStop = () => wake?.();
     stop.addEventListener('abort', onStop, { once: true });
     try {
@@ -375,6 +376,7 @@ export class NacosConfigService {
       }
     } finally {
       stop.removeEventListener('abort', onStop);
+      scope.release();
       if (!this.#closed) await this.removeListener(p.dataId, group, listener);
     }
   }
@@ -387,8 +389,15 @@ export class NacosConfigService {
    */
   async tick(options: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<TickResult> {
     this.#assertOpen();
-    const signal = anySignal(options.signal, this.#transport.closedSignal);
-    const maxWaitMs = options.maxWaitMs ?? 5000;
+    const scope = this.#transport.scope(options.signal);
+    try {
+      return await this.#tickOnce(scope.signal, options.maxWaitMs ?? 5000);
+    } finally {
+      scope.release();
+    }
+  }
+
+  async #tickOnce(signal: AbortSignal, maxWaitMs: number): Promise<TickResult> {
     const entries = [...this.#watched.values()];
     if (entries.length === 0) return { checked: 0, changed: 0 };
     const { generation } = await this.#transport.preferredGeneration(signal);
@@ -508,7 +517,15 @@ export class NacosConfigService {
 
   /** The loop of one batch of keys: long poll on v1 servers, md5 polling on servers without an HTTP listener. */
   async #runBatch(batch: number): Promise<void> {
-    const closed = this.#transport.closedSignal;
+    const life = this.#transport.scope();
+    try {
+      await this.#batchLoop(batch, life.signal);
+    } finally {
+      life.release();
+    }
+  }
+
+  async #batchLoop(batch: number, closed: AbortSignal): Promise<void> {
     while (!closed.aborted) {
       const entries = this.#batchEntries(batch);
       if (entries.length === 0) return;

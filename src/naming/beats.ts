@@ -20,26 +20,33 @@ export interface BeatTask {
 export class BeatScheduler {
   readonly #tasks = new Map<string, BeatTask>();
   readonly #beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
-  readonly #signal: AbortSignal;
+  readonly #scope: (signal?: AbortSignal) => { signal: AbortSignal; release: () => void };
   readonly #concurrency: number;
   readonly #autoStart: boolean;
   readonly #log: Logger;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #round: Promise<void> | undefined;
+  #stopped = false;
 
   constructor(options: {
     beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
-    signal: AbortSignal;
+    /** Makes the signal of one round (the transport's scope: aborted on shutdown). */
+    scope: (signal?: AbortSignal) => { signal: AbortSignal; release: () => void };
     concurrency: number;
     autoStart: boolean;
     log: Logger;
   }) {
     this.#beat = options.beat;
-    this.#signal = options.signal;
+    this.#scope = options.scope;
     this.#concurrency = options.concurrency;
     this.#autoStart = options.autoStart;
     this.#log = options.log;
-    this.#signal.addEventListener('abort', () => this.#disarm(), { once: true });
+  }
+
+  /** Disarms the timer for good; a round in flight ends through its own signal. */
+  stop(): void {
+    this.#stopped = true;
+    this.#disarm();
   }
 
   /** How many instances are kept alive. */
@@ -72,7 +79,12 @@ export class BeatScheduler {
   /** Beats every instance once, now (Workers: call from a Cron Trigger). */
   async beatAll(signal?: AbortSignal): Promise<number> {
     const tasks = [...this.#tasks.values()];
-    await this.#send(tasks, signal ? AbortSignal.any([signal, this.#signal]) : this.#signal);
+    const scope = this.#scope(signal);
+    try {
+      await this.#send(tasks, scope.signal);
+    } finally {
+      scope.release();
+    }
     return tasks.length;
   }
 
@@ -87,7 +99,7 @@ export class BeatScheduler {
   }
 
   #arm(): void {
-    if (!this.#autoStart || this.#signal.aborted || this.#round) return;
+    if (!this.#autoStart || this.#stopped || this.#round) return;
     this.#disarm();
     let next = Infinity;
     for (const task of this.#tasks.values()) next = Math.min(next, task.dueAt);
@@ -105,7 +117,12 @@ export class BeatScheduler {
     // Beats due within the next 50 ms go out in this round, so near-simultaneous ones share a wake-up.
     const horizon = Date.now() + 50;
     const due = [...this.#tasks.values()].filter((t) => t.dueAt <= horizon);
-    await this.#send(due, this.#signal);
+    const scope = this.#scope();
+    try {
+      await this.#send(due, scope.signal);
+    } finally {
+      scope.release();
+    }
   }
 
   async #send(tasks: readonly BeatTask[], signal: AbortSignal): Promise<void> {

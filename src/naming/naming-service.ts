@@ -5,7 +5,7 @@ import { leveledLogger, type Logger } from '../logger.js';
 import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { Transport } from '../transport/http.js';
-import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
+import { backoffMs, jitter, sleep } from '../util/time.js';
 import { fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
 import { BeatScheduler, type BeatTask } from './beats.js';
 import { diffInstances, fingerprint, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
@@ -177,7 +177,7 @@ export class NacosNamingService {
     this.#storage = config.storage ?? createStorage();
     this.#beats = new BeatScheduler({
       beat: (task, signal) => this.#beatOnce(task, signal),
-      signal: this.#transport.closedSignal,
+      scope: (signal) => this.#transport.scope(signal),
       concurrency: 16,
       autoStart: config.backgroundSync,
       log: this.#log,
@@ -468,7 +468,12 @@ export class NacosNamingService {
     this.#assertOpen();
     const beats = await this.#beats.beatAll(options.signal);
     const subs = [...this.#subscriptions.values()];
-    for (const sub of subs) await this.#poll(sub, anySignal(options.signal, this.#transport.closedSignal));
+    const scope = this.#transport.scope(options.signal);
+    try {
+      for (const sub of subs) await this.#poll(sub, scope.signal);
+    } finally {
+      scope.release();
+    }
     return { beats, subscriptions: subs.length };
   }
 
@@ -509,6 +514,7 @@ export class NacosNamingService {
       if (failed > 0) this.#log.warn(`shutdown: ${failed} of ${ephemeral.length} instances could not be deregistered; the server will expire them`);
     }
     this.#closed = true;
+    this.#beats.stop();
     this.#transport.close();
     for (const sub of this.#subscriptions.values()) sub.stop.abort();
     await Promise.allSettled([this.#beats.idle(), ...[...this.#subscriptions.values()].map((s) => s.loop)]);
@@ -532,7 +538,15 @@ export class NacosNamingService {
   }
 
   async #runSubscription(sub: Subscription): Promise<void> {
-    const signal = anySignal(sub.stop.signal, this.#transport.closedSignal);
+    const life = this.#transport.scope(sub.stop.signal);
+    try {
+      await this.#subscriptionLoop(sub, life.signal);
+    } finally {
+      life.release();
+    }
+  }
+
+  async #subscriptionLoop(sub: Subscription, signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
       try {

@@ -61,7 +61,13 @@ export class Transport {
   readonly #log: Logger;
   readonly #tokens: TokenManager | undefined;
   readonly #http: typeof ky;
-  readonly #closed = new AbortController();
+  /**
+   * One AbortController per operation in flight, made in the operation's own context: Cloudflare Workers
+   * forbid using an I/O object (an AbortSignal among them) from one request in another, so there is no
+   * client-wide signal that every request would share.
+   */
+  readonly #scopes = new Set<AbortController>();
+  #closed = false;
   readonly #generations = new Map<ServerAddress, Promise<ApiGeneration>>();
   #endpointRefreshedAt = 0;
   #endpointRefresh: Promise<void> | undefined;
@@ -80,14 +86,42 @@ export class Transport {
     }
   }
 
-  /** Aborted by {@link close}; loops above the transport listen to it too. */
-  get closedSignal(): AbortSignal {
-    return this.#closed.signal;
+  /** True after {@link close}. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  /** Aborts every in-flight request. */
+  /**
+   * A signal for one operation (a request, a loop, a tick): it aborts when `signal` does or when the
+   * client shuts down. Call `release()` when the operation ends.
+   */
+  scope(signal?: AbortSignal): { signal: AbortSignal; release: () => void } {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    if (this.#closed) controller.abort(shutdownReason());
+    else if (signal?.aborted) controller.abort(signal.reason);
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    this.#scopes.add(controller);
+    return {
+      signal: controller.signal,
+      release: () => {
+        this.#scopes.delete(controller);
+        signal?.removeEventListener('abort', onAbort);
+      },
+    };
+  }
+
+  /** Aborts every operation in flight; later ones fail at once with `ABORTED`. */
   close(): void {
-    this.#closed.abort(new NacosError('ABORTED', 'client shut down'));
+    this.#closed = true;
+    for (const controller of this.#scopes) {
+      try {
+        controller.abort(shutdownReason());
+      } catch {
+        // An operation of another Workers request: it ends with that request.
+      }
+    }
+    this.#scopes.clear();
   }
 
   get config(): ClientConfig {
@@ -98,7 +132,7 @@ export class Transport {
   async request(req: NacosRequest): Promise<NacosResponse> {
     const signal = req.signal;
     if (signal?.aborted) throw abortError(signal, `${req.method} ${req.path}`);
-    if (this.#closed.signal.aborted) throw abortError(this.#closed.signal);
+    if (this.#closed) throw shutdownReason();
     await this.#maybeRefreshEndpoint(signal);
     const candidates = req.server ? [req.server] : this.servers.ordered();
     if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the server list is empty (the address server returned no servers)');
@@ -110,7 +144,7 @@ export class Transport {
         res = await this.#sendAuthenticated(server, req);
       } catch (error) {
         if (signal?.aborted) throw abortError(signal, `${req.method} ${req.path}`);
-        if (this.#closed.signal.aborted) throw abortError(this.#closed.signal);
+        if (this.#closed) throw shutdownReason();
         if (isNacosError(error) && (error.code === 'NETWORK' || error.code === 'TIMEOUT')) {
           failures.push(error);
           continue;
@@ -213,24 +247,25 @@ export class Transport {
       body = form.toString();
       headers.set('Content-Type', 'application/x-www-form-urlencoded;charset=UTF-8');
     }
-    const signals = [this.#closed.signal];
-    if (req.signal) signals.push(req.signal);
+    const scope = this.scope(req.signal);
     try {
       const response = await this.#http(url, {
         method: req.method,
         headers,
         ...(body === undefined ? {} : { body }),
-        signal: AbortSignal.any(signals),
+        signal: scope.signal,
         timeout: req.timeoutMs ?? this.#config.timeoutMs,
       });
       return { status: response.status, headers: response.headers, body: await response.text(), server };
     } catch (error) {
       if (req.signal?.aborted) throw abortError(req.signal, `${req.method} ${req.path}`);
-      if (this.#closed.signal.aborted) throw abortError(this.#closed.signal);
+      if (this.#closed) throw shutdownReason();
       if (error instanceof TimeoutError) {
         throw new NacosError('TIMEOUT', `${req.method} ${req.path} timed out after ${req.timeoutMs ?? this.#config.timeoutMs} ms`, { cause: error, server: server.origin });
       }
       throw new NacosError('NETWORK', `${req.method} ${req.path} failed: ${describeNetworkError(error)}`, { cause: error, server: server.origin });
+    } finally {
+      scope.release();
     }
   }
 
@@ -284,11 +319,9 @@ export class Transport {
     const base = /^https?:\/\//.test(endpoint) ? endpoint : `http://${/:\d+$/.test(endpoint) ? endpoint : `${endpoint}:8080`}`;
     const url = new URL(/\/[^/]/.test(base.replace(/^https?:\/\//, '')) ? base : `${base.replace(/\/$/, '')}/nacos/serverlist`);
     if (this.#config.namespaceId) url.searchParams.set('namespace', this.#config.namespaceId);
+    const scope = this.scope(signal);
     try {
-      const response = await this.#http(url, {
-        signal: AbortSignal.any([this.#closed.signal, ...(signal ? [signal] : [])]),
-        timeout: this.#config.timeoutMs,
-      });
+      const response = await this.#http(url, { signal: scope.signal, timeout: this.#config.timeoutMs });
       const text = await response.text();
       if (!response.ok) throw new NacosError('SERVER', `address server answered HTTP ${response.status}`, { status: response.status, server: url.origin });
       const servers = parseAddressServerBody(text, this.#config.contextPath);
@@ -300,8 +333,14 @@ export class Transport {
       const wrapped = isNacosError(error) ? error : new NacosError('NETWORK', `address server ${url.origin} failed: ${describeNetworkError(error)}`, { cause: error, server: url.origin });
       if (this.servers.size === 0) throw wrapped;
       this.#log.warn(`could not refresh the server list from the address server; keeping the old one (${wrapped.message})`);
+    } finally {
+      scope.release();
     }
   }
+}
+
+function shutdownReason(): NacosError {
+  return new NacosError('ABORTED', 'client shut down');
 }
 
 function snippet(body: string): string {
