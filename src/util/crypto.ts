@@ -1,6 +1,4 @@
 import { md5 } from '@noble/hashes/legacy.js';
-import { sha1 } from '@noble/hashes/legacy.js';
-import { hmac } from '@noble/hashes/hmac.js';
 
 const encoder = new TextEncoder();
 
@@ -25,10 +23,7 @@ export function configMd5(content: string | undefined | null): string {
   return toHex(md5(encoder.encode(content)));
 }
 
-/** HMAC-SHA1 in base64, computed with `@noble/hashes` (for runtimes or pages without `crypto.subtle`). */
-export function hmacSha1Base64Noble(key: string, message: string): string {
-  return toBase64(hmac(sha1, encoder.encode(key), encoder.encode(message)));
-}
+export { hmacSha1Base64Noble } from './hmac-noble.js';
 
 /** HMAC-SHA1 in base64 through WebCrypto. */
 export async function hmacSha1Base64Subtle(subtle: SubtleCrypto, key: string, message: string): Promise<string> {
@@ -36,8 +31,13 @@ export async function hmacSha1Base64Subtle(subtle: SubtleCrypto, key: string, me
   return toBase64(new Uint8Array(await subtle.sign('HMAC', cryptoKey, encoder.encode(message))));
 }
 
-/** HMAC-SHA1 in base64: WebCrypto where `crypto.subtle` exists (secure contexts, servers), otherwise noble. */
-export function hmacSha1Base64(key: string, message: string): Promise<string> {
+/**
+ * HMAC-SHA1 in base64: WebCrypto where `crypto.subtle` exists (secure contexts, servers), otherwise
+ * `@noble/hashes`, loaded on first use.
+ */
+export async function hmacSha1Base64(key: string, message: string): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
-  return subtle ? hmacSha1Base64Subtle(subtle, key, message) : Promise.resolve(hmacSha1Base64Noble(key, message));
+  if (subtle) return hmacSha1Base64Subtle(subtle, key, message);
+  const { hmacSha1Base64Noble } = await import('./hmac-noble.js');
+  return hmacSha1Base64Noble(key, message);
 }
