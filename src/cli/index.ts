@@ -125,6 +125,26 @@ function parseMetadata(pairs: string[] | undefined): Record<string, string> | un
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs `fn` with a config service and always shuts it down. */
+async function withConfig<T>(g: GlobalOptions, fn: (service: NacosConfigService) => Promise<T>): Promise<T> {
+  const service = await NacosConfigService.createConfigService(clientConfig(g));
+  try {
+    return await fn(service);
+  } finally {
+    await service.shutdown();
+  }
+}
+
+/** Runs `fn` with a naming service and always shuts it down. */
+async function withNaming<T>(g: GlobalOptions, fn: (client: NacosNamingService) => Promise<T>): Promise<T> {
+  const client = await NacosNamingService.createNamingService(clientConfig(g));
+  try {
+    return await fn(client);
+  } finally {
+    await client.shutdown();
+  }
+}
 const describeInstance = (h: Instance) => `${h.ip}:${h.port}\tweight=${h.weight}\t${h.healthy ? 'healthy' : 'UNHEALTHY'}${h.enabled ? '' : '\tdisabled'}\tcluster=${h.clusterName}${Object.keys(h.metadata).length ? `\t${JSON.stringify(h.metadata)}` : ''}`;
 
 // ---------------------------------------------------------------------------------------- config
@@ -137,14 +157,11 @@ config
   .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
   .action(async (dataId: string, o: { group: string }, command: Command) => {
     const g = globals(command);
-    const service = await NacosConfigService.createConfigService(clientConfig(g));
-    try {
+    await withConfig(g, async (service) => {
       const content = await service.getConfig({ dataId, group: o.group });
       if (content === '') throw new CliError(`config ${o.group}/${dataId} does not exist`, EXIT.notFound);
       print(g, content, { dataId, group: o.group, namespace: g.namespace ?? '', content });
-    } finally {
-      await service.shutdown();
-    }
+    });
   });
 
 config
@@ -158,13 +175,10 @@ config
   .action(async (dataId: string, o: { group: string; content?: string; file?: string; type?: string; casMd5?: string }, command: Command) => {
     const g = globals(command);
     const content = await readContent(o);
-    const service = await NacosConfigService.createConfigService(clientConfig(g));
-    try {
+    await withConfig(g, async (service) => {
       await service.publishConfig({ dataId, group: o.group, content, ...(o.type ? { type: o.type } : {}), ...(o.casMd5 ? { casMd5: o.casMd5 } : {}) });
       print(g, `published ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
-    } finally {
-      await service.shutdown();
-    }
+    });
   });
 
 config
@@ -173,13 +187,10 @@ config
   .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
   .action(async (dataId: string, o: { group: string }, command: Command) => {
     const g = globals(command);
-    const service = await NacosConfigService.createConfigService(clientConfig(g));
-    try {
+    await withConfig(g, async (service) => {
       await service.removeConfig({ dataId, group: o.group });
       print(g, `removed ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
-    } finally {
-      await service.shutdown();
-    }
+    });
   });
 
 config
@@ -189,15 +200,12 @@ config
   .action(async (dataId: string, o: { group: string }, command: Command) => {
     const g = globals(command);
     const signal = untilInterrupted();
-    const service = await NacosConfigService.createConfigService(clientConfig(g));
-    try {
+    await withConfig(g, async (service) => {
       for await (const change of service.watch({ dataId, group: o.group, signal })) {
         const when = new Date().toISOString();
         print(g, `--- ${when} ${change.source}${change.md5 === '' ? ' (deleted)' : ''}\n${change.content}`, { time: when, dataId, group: o.group, ...change, value: undefined });
       }
-    } finally {
-      await service.shutdown();
-    }
+    });
   });
 
 // ---------------------------------------------------------------------------------------- naming
@@ -261,13 +269,10 @@ naming
   .option('--persistent', 'the instance is persistent')
   .action(async (service: string, ip: string, portText: string, o: InstanceOptions, command: Command) => {
     const g = globals(command);
-    const client = await NacosNamingService.createNamingService(clientConfig(g));
-    try {
+    await withNaming(g, async (client) => {
       await client.deregisterInstance({ serviceName: service, groupName: o.group, ip, port: parsePort(portText), ...(o.cluster ? { clusterName: o.cluster } : {}), ephemeral: !o.persistent });
       print(g, `deregistered ${ip}:${portText} from ${o.group}/${service}`, { ok: true });
-    } finally {
-      await client.shutdown();
-    }
+    });
   });
 
 naming
@@ -280,8 +285,7 @@ naming
   .action(async (service: string, o: { group: string; cluster?: string[]; healthy?: boolean; unhealthy?: boolean }, command: Command) => {
     const g = globals(command);
     if (o.healthy && o.unhealthy) throw new CliError('--healthy and --unhealthy exclude each other', EXIT.usage);
-    const client = await NacosNamingService.createNamingService(clientConfig(g));
-    try {
+    await withNaming(g, async (client) => {
       const hosts = await client.listInstances({
         serviceName: service,
         groupName: o.group,
@@ -289,9 +293,7 @@ naming
         ...(o.healthy ? { healthyOnly: true } : o.unhealthy ? { healthyOnly: false } : {}),
       });
       print(g, hosts.length === 0 ? `no instances of ${o.group}/${service}` : hosts.map(describeInstance).join('\n'), hosts);
-    } finally {
-      await client.shutdown();
-    }
+    });
   });
 
 naming
@@ -302,13 +304,10 @@ naming
   .option('--page-size <n>', 'page size', '100')
   .action(async (o: { group: string; page: string; pageSize: string }, command: Command) => {
     const g = globals(command);
-    const client = await NacosNamingService.createNamingService(clientConfig(g));
-    try {
+    await withNaming(g, async (client) => {
       const page = await client.listServices({ groupName: o.group, pageNo: Number(o.page), pageSize: Number(o.pageSize) });
       print(g, page.services.length === 0 ? `no services in ${o.group}` : `${page.services.join('\n')}\n(${page.count} in all)`, page);
-    } finally {
-      await client.shutdown();
-    }
+    });
   });
 
 naming
@@ -319,8 +318,7 @@ naming
   .action(async (service: string, o: { group: string; interval?: string }, command: Command) => {
     const g = globals(command);
     const signal = untilInterrupted();
-    const client = await NacosNamingService.createNamingService(clientConfig(g));
-    try {
+    await withNaming(g, async (client) => {
       await client.subscribe({
         serviceName: service,
         groupName: o.group,
@@ -338,9 +336,7 @@ naming
         },
       });
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    } finally {
-      await client.shutdown();
-    }
+    });
   });
 
 // ---------------------------------------------------------------------------------------- failover

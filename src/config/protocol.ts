@@ -1,5 +1,5 @@
 import { NacosError } from '../errors.js';
-import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
+import { envelopeError, errorForStatus, parseEnvelope, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
 import type { ServerAddress } from '../transport/servers.js';
 import { configMd5 } from '../util/crypto.js';
 
@@ -257,30 +257,6 @@ function requireLogin(transport: Transport, what: string): void {
   if (!transport.hasLogin) {
     throw new NacosError('AUTH', `${what}: Nacos 3.2+ writes configs only through its admin API, which needs a username and password (none configured)`);
   }
-}
-
-interface Envelope {
-  code: number;
-  message?: string;
-  data?: unknown;
-}
-
-function parseEnvelope(res: NacosResponse, what: string): Envelope {
-  if (res.status !== 200) throw errorForStatus(res, what);
-  try {
-    const parsed = JSON.parse(res.body) as Envelope;
-    if (typeof parsed === 'object' && parsed !== null && typeof parsed.code === 'number') return parsed;
-  } catch {
-    // fall through
-  }
-  throw new NacosError('SERVER', `${what}: expected a JSON envelope, got ${JSON.stringify(res.body.slice(0, 100))}`, { status: res.status, server: res.server.origin });
-}
-
-function envelopeError(res: NacosResponse, envelope: Envelope, what: string): NacosError {
-  return new NacosError('SERVER', `${what}: server code ${envelope.code}: ${envelope.message ?? ''} ${typeof envelope.data === 'string' ? envelope.data : ''}`.trim(), {
-    status: res.status,
-    server: res.server.origin,
-  });
 }
 
 function casError(res: NacosResponse, key: ConfigKey): NacosError {

@@ -1,5 +1,5 @@
 import { NacosError } from '../errors.js';
-import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
+import { envelopeError, errorForStatus, parseEnvelope, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
 import { groupedName, toInstance, type Instance, type ServiceInfo } from './model.js';
 
 /** Everything that identifies and describes an instance on the wire. */
@@ -57,31 +57,14 @@ function body(f: InstanceFields, generation: ApiGeneration) {
   };
 }
 
-interface Envelope {
-  code: number;
-  message?: string;
-  data?: unknown;
-}
-
-function envelope(res: NacosResponse, what: string): Envelope {
-  if (res.status !== 200) throw errorForStatus(res, what);
-  try {
-    const parsed = JSON.parse(res.body) as Envelope;
-    if (typeof parsed?.code === 'number') return parsed;
-  } catch {
-    // fall through
-  }
-  throw new NacosError('SERVER', `${what}: expected a JSON envelope, got ${JSON.stringify(res.body.slice(0, 100))}`, { status: res.status, server: res.server.origin });
-}
-
 function expectOk(res: NacosResponse, generation: ApiGeneration, what: string): true {
   if (generation === 'v1') {
     if (res.status === 200 && res.body.trim() === 'ok') return true;
     throw res.status === 200 ? new NacosError('SERVER', `${what}: unexpected answer ${JSON.stringify(res.body.slice(0, 100))}`, { status: 200, server: res.server.origin }) : errorForStatus(res, what);
   }
-  const e = envelope(res, what);
+  const e = parseEnvelope(res, what);
   if (e.code === 0) return true;
-  throw new NacosError('SERVER', `${what}: server code ${e.code}: ${e.message ?? ''}`, { status: res.status, server: res.server.origin });
+  throw envelopeError(res, e, what);
 }
 
 /** Registers (or re-registers) an instance. */
@@ -165,10 +148,10 @@ export async function sendBeat(transport: Transport, generation: ApiGeneration, 
     sign: sign(f),
     signal,
   });
-  const e = envelope(res, what);
+  const e = parseEnvelope(res, what);
   if (e.code === 0) return { code: BEAT_OK, clientBeatInterval: undefined, lightBeatEnabled: true };
   if (e.code === RENEW_UNKNOWN_INSTANCE_V3) return { code: RENEW_UNKNOWN_INSTANCE_V3, clientBeatInterval: undefined, lightBeatEnabled: true };
-  throw new NacosError('SERVER', `${what}: server code ${e.code}: ${e.message ?? ''}`, { status: res.status, server: res.server.origin });
+  throw envelopeError(res, e, what);
 }
 
 /** The instance list of a service (all instances; the caller filters by health). */
@@ -219,8 +202,8 @@ export async function listInstances(
     sign: { kind: 'naming', groupedServiceName: groupedName(q.serviceName, q.groupName) },
     signal,
   });
-  const e = envelope(res, what);
-  if (e.code !== 0) throw new NacosError('SERVER', `${what}: server code ${e.code}: ${e.message ?? ''}`, { status: res.status, server: res.server.origin });
+  const e = parseEnvelope(res, what);
+  if (e.code !== 0) throw envelopeError(res, e, what);
   const list = Array.isArray(e.data) ? (e.data as Record<string, unknown>[]) : [];
   const hosts = inClusters(
     list.map((h) => toInstance(h, q.serviceName, q.groupName)),
@@ -270,8 +253,8 @@ export async function listServices(
   if (res.status === 403) {
     throw new NacosError('AUTH', `${what}: Nacos 3.2+ lists services only through its admin API, and this user may not use it (HTTP 403)`, { status: 403, server: res.server.origin });
   }
-  const e = envelope(res, what);
-  if (e.code !== 0) throw new NacosError('SERVER', `${what}: server code ${e.code}: ${e.message ?? ''}`, { status: res.status, server: res.server.origin });
+  const e = parseEnvelope(res, what);
+  if (e.code !== 0) throw envelopeError(res, e, what);
   const data = (e.data ?? {}) as { count?: unknown; totalCount?: unknown; serviceList?: unknown; pageItems?: unknown };
   const items = (Array.isArray(data.pageItems) ? data.pageItems : Array.isArray(data.serviceList) ? data.serviceList : []) as unknown[];
   return {
