@@ -1,7 +1,7 @@
 // Runs inside workerd (@cloudflare/vitest-pool-workers) with a real KV binding from wrangler.toml.
 import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
-import { createClientConfig, isNacosError, NacosConfigService } from '../../src/index.js';
+import { createClientConfig, isNacosError, NacosConfigService, NacosNamingService } from '../../src/index.js';
 import { createStorage } from '../../src/storage/cloudflare-kv.js';
 import { testStorageAdapter } from '../conformance/storage-adapter.js';
 
@@ -34,6 +34,32 @@ describe('KV snapshots with the real server, from workerd', () => {
     await Promise.all(pending);
     expect(await live.getConfig({ dataId, cache: { freshMs: 60_000 } })).toBe('v2');
     await Promise.all([live.shutdown(), dead.shutdown()]);
+  });
+
+  it('without timers, tick() finds a change; naming registers and lists from workerd', async () => {
+    const { serverAddr } = inject('nacos');
+    const options = { serverAddresses: serverAddr, logLevel: 'silent' as const, backgroundSync: false };
+    const config = await NacosConfigService.createConfigService(createClientConfig(options));
+    const naming = await NacosNamingService.createNamingService(createClientConfig(options));
+    const dataId = `tick-${Date.now()}`;
+    const serviceName = `workerd-svc-${Date.now()}`;
+    try {
+      await config.publishConfig({ dataId, content: 't1' });
+      const seen: string[] = [];
+      await config.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, c) => {
+        seen.push(c);
+      });
+      await config.publishConfig({ dataId, content: 't2' });
+      expect(await config.tick({ maxWaitMs: 1000 })).toEqual({ checked: 1, changed: 1 });
+      await expect.poll(() => seen).toEqual(['t1', 't2']);
+
+      await naming.registerInstance({ serviceName, ip: '10.80.0.1', port: 443 });
+      expect(naming.heartbeats).toEqual({ instances: 1, activeTimers: 0 });
+      expect((await naming.listInstances({ serviceName })).map((h) => `${h.ip}:${h.port}`)).toEqual(['10.80.0.1:443']);
+      expect(await naming.tick()).toEqual({ beats: 1, subscriptions: 0 });
+    } finally {
+      await Promise.all([config.shutdown(), naming.shutdown({ deregister: true })]);
+    }
   });
 
   it('signs with the runtime WebCrypto', async () => {
