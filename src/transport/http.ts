@@ -349,12 +349,11 @@ function snippet(body: string): string {
 }
 
 function describeNetworkError(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const code = typeof cause?.code === 'string' ? cause.code : undefined;
-    return code ? `${error.message} (${code})` : error.message;
-  }
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  // undici puts the reason one level down: TypeError('fetch failed', { cause: Error('connect ECONNREFUSED …') }).
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
 }
 
 /** Turns a non-2xx answer into the matching NacosError. */

@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService } from '../../src/index.js';
 import { createStorage } from '../../src/storage/fs.js';
-import { nacos, uniqueId, waitFor } from './helpers.js';
+import { deadServerAddr, nacos, uniqueId, waitFor } from './helpers.js';
 
 let cli = '';
 beforeAll(async () => {
@@ -128,7 +128,7 @@ describe('nacos-edge CLI', () => {
     expect((await run(['naming', 'register', 's', '10.0.0.1', 'eighty'])).code).toBe(2);
     expect((await run(['config', 'get', 'bad/id'])).code).toBe(2);
     expect((await run(['--timeout', 'soon', 'ping'])).code).toBe(2);
-    const down = await run(['config', 'get', 'x'], { env: { NACOS_SERVER_ADDR: '127.0.0.1:1' } });
+    const down = await run(['config', 'get', 'x'], { env: { NACOS_SERVER_ADDR: await deadServerAddr() } });
     expect(down.code).toBe(5);
     expect(down.stderr).toMatch(/no server answered/);
   });

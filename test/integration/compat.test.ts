@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isNacosError, isNacosValidationError, NacosClient, type ConfigWatchEvent, type Instance, type SubscribeEvent } from '../../src/index.js';
-import { nacos, uniqueId, waitFor } from './helpers.js';
+import { deadServerAddr, nacos, uniqueId, waitFor } from './helpers.js';
 
 const clients: NacosClient[] = [];
 const make = (options: ConstructorParameters<typeof NacosClient>[1] = {}) => {
@@ -59,11 +59,11 @@ describe('NacosClient (v1-style facade): config', () => {
     expect(readdirSync(dir)).toContain('snapshot');
     expect(() => client.setOptions({ defaultTimeout: 5 })).toThrow(/before the first operation/);
 
-    const dead = new NacosClient('127.0.0.1:1', { logLevel: 'silent' });
+    const dead = new NacosClient(await deadServerAddr(), { logLevel: 'silent' });
     clients.push(dead);
     dead.setOptions({ snapshotBase: dir });
     expect(await dead.getConfig(dataId)).toBe('on disk');
-    const strict = new NacosClient('127.0.0.1:1', { logLevel: 'silent' });
+    const strict = new NacosClient(await deadServerAddr(), { logLevel: 'silent' });
     clients.push(strict);
     strict.setOptions({ snapshotBase: dir, noSnapshot: true });
     expect(isNacosError(await strict.getConfig(dataId).catch((e: unknown) => e), 'UNAVAILABLE')).toBe(true);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isNacosError, isNacosValidationError, NacosConfigService, createClientConfig, type ConfigListener } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
-import { nacos, plainConfigService, recordingLogger, uniqueId, waitFor } from './helpers.js';
+import { deadServerAddr, nacos, plainConfigService, recordingLogger, uniqueId, waitFor } from './helpers.js';
 
 const services: NacosConfigService[] = [];
 async function track(service: Promise<NacosConfigService>) {
@@ -261,12 +261,12 @@ describe('failover and snapshots', () => {
     await live.publishConfig({ dataId, content: 'remembered' });
     expect(await live.getConfig({ dataId })).toBe('remembered');
 
-    // 127.0.0.1:1 refuses connections at once.
-    const rotating = await track(plainConfigService({ storage: createStorage(), serverAddresses: `127.0.0.1:1,${nacos().serverAddr}` }));
+    // A closed port refuses connections at once.
+    const rotating = await track(plainConfigService({ storage: createStorage(), serverAddresses: `${await deadServerAddr()},${nacos().serverAddr}` }));
     expect(await rotating.getConfig({ dataId })).toBe('remembered');
 
     const { logger, lines } = recordingLogger();
-    const dead = await track(plainConfigService({ storage, serverAddresses: '127.0.0.1:1', logger, logLevel: 'warn' }));
+    const dead = await track(plainConfigService({ storage, serverAddresses: await deadServerAddr(), logger, logLevel: 'warn' }));
     expect(await dead.getConfig({ dataId })).toBe('remembered');
     expect(lines.some((l) => l.includes('serving the snapshot'))).toBe(true);
 

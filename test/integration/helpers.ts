@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { inject } from 'vitest';
 import { ClientConfigBuilder, type ClientConfigOptions, createClientConfig, NacosConfigService } from '../../src/index.js';
 
@@ -61,4 +62,17 @@ function configToOptions(config: ReturnType<ClientConfigBuilder['build']>): Clie
     ...(config.password ? { password: config.password } : {}),
     logLevel: config.logLevel,
   };
+}
+
+/**
+ * `127.0.0.1:<port>` where nothing listens: a port the OS just handed out and that was closed again, so
+ * connections are refused (port 1 would be refused by fetch itself, as a "bad port", before any connection).
+ */
+export async function deadServerAddr(): Promise<string> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(`127.0.0.1:${port}`));
+    });
+  });
 }

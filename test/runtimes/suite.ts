@@ -28,6 +28,12 @@ async function until(check: () => boolean, what: string, timeoutMs = 15_000): Pr
   }
 }
 
+/** An address on the server's host where nothing listens (HTTP + 3000; the harness uses +1000 and +2000). */
+function closedAddr(serverAddr: string): string {
+  const [host, port] = serverAddr.split(':');
+  return `${host}:${Number(port) + 3000}`;
+}
+
 export function runtimeSuite(test: Test, serverAddr: string, runtime: string): void {
   const id = (p: string) => `${runtime}-${p}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -52,7 +58,8 @@ export function runtimeSuite(test: Test, serverAddr: string, runtime: string): v
   test(`${runtime}: a snapshot answers when the server is unreachable`, async () => {
     const storage = createStorage();
     const live = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, storage, logLevel: 'silent' }));
-    const dead = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: '127.0.0.1:1', storage, logLevel: 'silent' }));
+    // A closed port next to the server's (the server's own port + 2 is not one the harness uses).
+    const dead = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: closedAddr(serverAddr), storage, logLevel: 'silent' }));
     try {
       const dataId = id('snap');
       await live.publishConfig({ dataId, content: 'kept' });
