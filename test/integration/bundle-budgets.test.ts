@@ -9,13 +9,13 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-// Ceilings in bytes (gzip -9). The config-only core misses the 15 kB target: of its ~23.5 kB, ky is
-// ~5 kB, zod/mini ~7 kB, @noble/hashes md5 ~2 kB and our own code ~9.5 kB (see the closing note of
-// the runtimes issue); these ceilings hold the line while that is worked on.
+// Ceilings in bytes (gzip -9). The config-only core misses the 15 kB target: of its ~19 kB, zod/mini is
+// ~7 kB, @noble/hashes md5 ~2 kB and our own code ~10 kB. Dropping ky (for speed: bench/results) took it
+// from 23.5 kB; these ceilings hold the line while the rest is worked on.
 const BUDGETS = {
-  'config only: NacosConfigService + ClientConfigBuilder': { code: "export { NacosConfigService, ClientConfigBuilder } from 'nacos-edge';", gzip: 24_500 },
-  'core + naming: + NacosNamingService': { code: "export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from 'nacos-edge';", gzip: 30_500 },
-  'v1 facade: NacosClient': { code: "export { NacosClient } from 'nacos-edge';", gzip: 32_500 },
+  'config only: NacosConfigService + ClientConfigBuilder': { code: "export { NacosConfigService, ClientConfigBuilder } from 'nacos-edge';", gzip: 19_500 },
+  'core + naming: + NacosNamingService': { code: "export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from 'nacos-edge';", gzip: 25_500 },
+  'v1 facade: NacosClient': { code: "export { NacosClient } from 'nacos-edge';", gzip: 27_200 },
   'nacos-edge/storage/memory': { code: "export { createStorage } from 'nacos-edge/storage/memory';", gzip: 300 },
   'nacos-edge/storage/indexeddb': { code: "export { createStorage } from 'nacos-edge/storage/indexeddb';", gzip: 900 },
   'nacos-edge/storage/cloudflare-kv': { code: "export { createStorage } from 'nacos-edge/storage/cloudflare-kv';", gzip: 3_600 },

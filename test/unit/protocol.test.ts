@@ -33,3 +33,13 @@ describe('long-poll wire format', () => {
     expect(decodeListenerResponse('a%02G%02public%01', '')).toEqual([{ dataId: 'a', group: 'G', tenant: '' }]);
   });
 });
+
+describe('form encoding', () => {
+  it('encodes exactly like URLSearchParams', async () => {
+    const { formEncode } = await import('../../src/transport/http.js');
+    const samples = ['a b', "!'()*~-._", '中文 é', 'x=1&y=2', '+%/?#', '\x01\x02', '', 'a\nb\r\tc', '😀'];
+    for (const value of samples) {
+      expect(formEncode({ [value]: value, n: 5, skip: undefined })).toBe(new URLSearchParams({ [value]: value, n: '5' }).toString());
+    }
+  });
+});
