@@ -137,7 +137,8 @@ interface Subscription {
   readonly subscribers: SubscriberRecord[];
   intervalMs: number | undefined;
   current: Instance[] | undefined;
-  stop: AbortController;
+  /** Made with the polling loop (timers only), in the loop's own context; Workers subscriptions have none. */
+  stop: AbortController | undefined;
   loop: Promise<void> | undefined;
 }
 
@@ -421,7 +422,7 @@ export class NacosNamingService {
     const key = this.#subscriptionKey(p.serviceName, groupName, clusters);
     let sub = this.#subscriptions.get(key);
     if (!sub) {
-      sub = { key, serviceName: p.serviceName, groupName, clusters, subscribers: [], intervalMs: p.intervalMs, current: undefined, stop: new AbortController(), loop: undefined };
+      sub = { key, serviceName: p.serviceName, groupName, clusters, subscribers: [], intervalMs: p.intervalMs, current: undefined, stop: undefined, loop: undefined };
       this.#subscriptions.set(key, sub);
     }
     if (p.intervalMs !== undefined) sub.intervalMs = Math.min(sub.intervalMs ?? p.intervalMs, p.intervalMs);
@@ -442,7 +443,10 @@ export class NacosNamingService {
     } else {
       this.#deliver(sub, record, sub.current);
     }
-    if (this.#config.backgroundSync && !sub.loop) sub.loop = this.#runSubscription(sub);
+    if (this.#config.backgroundSync && !sub.loop) {
+      sub.stop = new AbortController();
+      sub.loop = this.#runSubscription(sub, sub.stop.signal);
+    }
   }
 
   /** Stops calling `subscribeCallback`; the last one removed stops the polling. */
@@ -455,7 +459,7 @@ export class NacosNamingService {
     if (index >= 0) sub.subscribers.splice(index, 1);
     if (sub.subscribers.length === 0) {
       this.#subscriptions.delete(key);
-      sub.stop.abort();
+      sub.stop?.abort();
       await sub.loop;
     }
   }
@@ -516,7 +520,7 @@ export class NacosNamingService {
     this.#closed = true;
     this.#beats.stop();
     this.#transport.close();
-    for (const sub of this.#subscriptions.values()) sub.stop.abort();
+    for (const sub of this.#subscriptions.values()) sub.stop?.abort();
     await Promise.allSettled([this.#beats.idle(), ...[...this.#subscriptions.values()].map((s) => s.loop)]);
     this.#subscriptions.clear();
     this.#registered.clear();
@@ -537,8 +541,8 @@ export class NacosNamingService {
     task.light = answer.lightBeatEnabled;
   }
 
-  async #runSubscription(sub: Subscription): Promise<void> {
-    const life = this.#transport.scope(sub.stop.signal);
+  async #runSubscription(sub: Subscription, stop: AbortSignal): Promise<void> {
+    const life = this.#transport.scope(stop);
     try {
       await this.#subscriptionLoop(sub, life.signal);
     } finally {
