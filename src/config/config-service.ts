@@ -9,7 +9,7 @@ import { Transport } from '../transport/http.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { dataIdSchema, fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
-import { deleteConfig, longPoll, readConfig, writeConfig, type ConfigKey, type ConfigRead } from './protocol.js';
+import { deleteConfig, longPoll, readConfig, readConfigDiscovering, writeConfig, type ConfigKey, type ConfigRead } from './protocol.js';
 import { isStandardSchema, parseContent, resolveFormat, validateWith, type ConfigFormat, type InferOutput, type StandardSchemaV1 } from './typed.js';
 
 export type { ConfigListener } from './listeners.js';
@@ -460,8 +460,9 @@ export class NacosConfigService {
 
   /** Reads from the servers and keeps the snapshot in step (written when found, removed when absent). */
   async #readFromServer(key: ConfigKey, signal: AbortSignal | undefined, tag?: string): Promise<ConfigRead> {
-    const { generation } = await this.#transport.preferredGeneration(signal);
-    const read = await readConfig(this.#transport, generation, key, { signal, tag });
+    // Until the preferred server's generation is known, the read itself finds it out (no separate probe).
+    const known = this.#transport.knownPreferredGeneration();
+    const read = known ? await readConfig(this.#transport, known, key, { signal, tag }) : await readConfigDiscovering(this.#transport, key, { signal, tag });
     if (tag === undefined) {
       const snapshotKey = this.#snapshotKey(key);
       try {

@@ -50,27 +50,47 @@ const tenantParam = (key: ConfigKey) => (key.tenant === '' ? undefined : key.ten
 
 /** Reads one config through the generation's read API. */
 export async function readConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
+  if (generation === 'v1') return v1Answer(await v1Read(transport, key, options), key);
+  return v3Read(transport, key, options);
+}
+
+/**
+ * Reads one config when the preferred server's generation is not known yet: the v1 read itself tells
+ * (see generationFromV1Answer), and a server without v1 is asked again on the v3 path. One round trip on
+ * v1 servers instead of a probe plus a read.
+ */
+export async function readConfigDiscovering(transport: Transport, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
+  const res = await v1Read(transport, key, options);
+  if (transport.learnGeneration(res) === 'v1') return v1Answer(res, key);
+  return v3Read(transport, key, { ...options, server: res.server });
+}
+
+function v1Read(transport: Transport, key: ConfigKey, options: CallOptions): Promise<NacosResponse> {
+  return transport.request({
+    method: 'GET',
+    path: '/v1/cs/configs',
+    query: { dataId: key.dataId, group: key.group, tenant: tenantParam(key), tag: options.tag },
+    sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
+    signal: options.signal,
+    server: options.server,
+    retryOn: READ_RETRY,
+  });
+}
+
+function v1Answer(res: NacosResponse, key: ConfigKey): ConfigRead {
+  if (res.status === 404) return NOT_FOUND;
+  if (res.status !== 200) throw errorForStatus(res, `read config ${describeKey(key)}`);
+  return {
+    found: true,
+    content: res.body,
+    md5: res.headers.get('Content-MD5') ?? configMd5(res.body),
+    type: res.headers.get('Config-Type') ?? undefined,
+    encryptedDataKey: res.headers.get('Encrypted-Data-Key') ?? undefined,
+  };
+}
+
+async function v3Read(transport: Transport, key: ConfigKey, options: CallOptions): Promise<ConfigRead> {
   const what = `read config ${describeKey(key)}`;
-  if (generation === 'v1') {
-    const res = await transport.request({
-      method: 'GET',
-      path: '/v1/cs/configs',
-      query: { dataId: key.dataId, group: key.group, tenant: tenantParam(key), tag: options.tag },
-      sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
-      signal: options.signal,
-      server: options.server,
-      retryOn: READ_RETRY,
-    });
-    if (res.status === 404) return NOT_FOUND;
-    if (res.status !== 200) throw errorForStatus(res, what);
-    return {
-      found: true,
-      content: res.body,
-      md5: res.headers.get('Content-MD5') ?? configMd5(res.body),
-      type: res.headers.get('Config-Type') ?? undefined,
-      encryptedDataKey: res.headers.get('Encrypted-Data-Key') ?? undefined,
-    };
-  }
   const res = await transport.request({
     method: 'GET',
     path: '/v3/client/cs/config',

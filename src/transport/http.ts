@@ -66,6 +66,7 @@ export class Transport {
   readonly #scopes = new Set<AbortController>();
   #closed = false;
   readonly #generations = new Map<ServerAddress, Promise<ApiGeneration>>();
+  readonly #known = new Map<ServerAddress, ApiGeneration>();
   #endpointRefreshedAt = 0;
   #endpointRefresh: Promise<void> | undefined;
 
@@ -167,6 +168,23 @@ export class Transport {
     return probe;
   }
 
+  /** The generation of the preferred server when it is already known (no request); undefined otherwise. */
+  knownPreferredGeneration(): ApiGeneration | undefined {
+    const server = this.servers.ordered()[0];
+    return server ? this.#known.get(server) : undefined;
+  }
+
+  /**
+   * Records what a v1 answer of `res.server` showed about its generation, so a read can double as the probe
+   * (a cold Worker isolate then pays one round trip for its first getConfig, not two).
+   */
+  learnGeneration(res: NacosResponse): ApiGeneration {
+    const generation = generationFromV1Answer(res);
+    this.#known.set(res.server, generation);
+    if (!this.#generations.has(res.server)) this.#generations.set(res.server, Promise.resolve(generation));
+    return generation;
+  }
+
   /** The generation of the preferred server (the one the next request goes to first), probing the list in order. */
   async preferredGeneration(signal?: AbortSignal): Promise<{ server: ServerAddress; generation: ApiGeneration }> {
     await this.#maybeRefreshEndpoint(signal);
@@ -208,8 +226,7 @@ export class Transport {
       signal,
       retryOn: () => false,
     });
-    const v1 = res.status === 200 || res.status === 403 || (res.status === 404 && /config data not exist/i.test(res.body));
-    const generation: ApiGeneration = v1 ? 'v1' : 'v3';
+    const generation = this.learnGeneration(res);
     this.#log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
     return generation;
   }
@@ -334,6 +351,16 @@ export class Transport {
       scope.release();
     }
   }
+}
+
+/**
+ * What a `GET /v1/cs/configs` answer says about the server: a v1 server answers 200, 404 "config data not
+ * exist", or 403 from its auth filter; a server without v1 answers a framework 404 (no handler) or 410
+ * (compatibility switched off).
+ */
+export function generationFromV1Answer(res: NacosResponse): ApiGeneration {
+  const v1 = res.status === 200 || res.status === 403 || (res.status === 404 && /config data not exist/i.test(res.body));
+  return v1 ? 'v1' : 'v3';
 }
 
 /** `application/x-www-form-urlencoded` of the defined values (URLSearchParams' encoding, without building one). */

@@ -111,3 +111,22 @@ describe('token refused early (fake)', () => {
     expect(fake.requests.filter((r) => r.path === '/nacos/v1/auth/login')).toHaveLength(2);
   });
 });
+
+describe('the first read finds out the server generation (fake)', () => {
+  it('costs one request on a v1 server and two on a 3.2+ server, and later calls reuse what it learnt', async () => {
+    const v1 = createFakeNacos({ generation: 'v1' });
+    v1.setConfig('k', 'one');
+    const onV1 = await serviceFor(v1);
+    expect(await onV1.getConfig({ dataId: 'k' })).toBe('one');
+    expect(v1.requests.map((r) => r.path)).toEqual(['/nacos/v1/cs/configs']);
+    await onV1.publishConfig({ dataId: 'k', content: 'two' });
+    expect(v1.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /nacos/v1/cs/configs', 'POST /nacos/v1/cs/configs']);
+
+    const v3 = createFakeNacos({ generation: 'v3' });
+    v3.setConfig('k', 'three');
+    const onV3 = await serviceFor(v3);
+    expect(await onV3.getConfig({ dataId: 'k' })).toBe('three');
+    expect(await onV3.getConfig({ dataId: 'k' })).toBe('three');
+    expect(v3.requests.map((r) => r.path)).toEqual(['/nacos/v1/cs/configs', '/nacos/v3/client/cs/config', '/nacos/v3/client/cs/config']);
+  });
+});
