@@ -23,8 +23,6 @@ export function configMd5(content: string | undefined | null): string {
   return toHex(md5(encoder.encode(content)));
 }
 
-export { hmacSha1Base64Noble } from './hmac-noble.js';
-
 /** HMAC-SHA1 in base64 through WebCrypto. */
 export async function hmacSha1Base64Subtle(subtle: SubtleCrypto, key: string, message: string): Promise<string> {
   const cryptoKey = await subtle.importKey('raw', encoder.encode(key), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { createClientConfig, isNacosError, NacosConfigService, NacosNamingService } from '../../src/index.js';
 import { createStorage } from '../../src/storage/indexeddb.js';
-import { hmacSha1Base64Noble, hmacSha1Base64Subtle } from '../../src/util/crypto.js';
+import { hmacSha1Base64Subtle } from '../../src/util/crypto.js';
+import { hmacSha1Base64Noble } from '../../src/util/hmac-noble.js';
 import { testStorageAdapter } from '../conformance/storage-adapter.js';
 
 let run = 0;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService } from '../../src/index.js';
-import { hmacSha1Base64Noble } from '../../src/util/crypto.js';
+import { hmacSha1Base64Noble } from '../../src/util/hmac-noble.js';
 import { nacos, uniqueId } from './helpers.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];

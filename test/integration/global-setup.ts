@@ -9,8 +9,6 @@ export interface NacosTarget {
   auth: { serverAddr: string; username: string; password: string; tokenTtlSeconds: number | undefined };
   /** Server flavour and version, e.g. `r-nacos 0.8.8`. */
   version: string;
-  /** Whether the tests may stop and restart the servers (only those the harness started). */
-  managed: boolean;
 }
 
 declare module 'vitest' {
@@ -41,7 +39,6 @@ export default async function setup(project: TestProject) {
       serverAddr: external ?? (plain as { serverAddr: string }).serverAddr,
       auth: { serverAddr: auth.serverAddr, username: auth.username ?? 'nacos', password: auth.password ?? '', tokenTtlSeconds: auth.tokenTtlSeconds },
       version: plain?.version ?? 'external',
-      managed: !external,
     });
   } catch (error) {
     // A server that cannot start fails the run; it is never a skip.
