@@ -25,19 +25,21 @@ for (const [name, entry] of Object.entries(entries)) {
 
 const { storageKey } = await import('../dist/storage/port.js');
 const { encodeConfigSnapshot, decodeConfigSnapshot } = await import('../dist/storage/records.js');
+const { configMd5 } = await import('../dist/util/md5.js');
 const adapters = {
   memory: (await import('../dist/storage/memory.js')).createStorage(),
   fs: (await import('../dist/storage/fs.js')).createStorage({ dir: mkdtempSync(join(tmpdir(), 'nacos-edge-read-')) }),
   'indexeddb (fake-indexeddb)': (await import('../dist/storage/indexeddb.js')).createStorage({ name: 'bench' }),
 };
 const key = storageKey('snapshot', 'config', '', 'DEFAULT_GROUP', 'bench.properties');
-const value = encodeConfigSnapshot('k=v\n'.repeat(256), 'properties');
+const content = 'k=v\n'.repeat(256);
+const value = encodeConfigSnapshot(content, configMd5(content), 'properties');
 for (const [name, storage] of Object.entries(adapters)) {
   await storage.set(key, value);
   const samples = [];
   for (let i = 0; i < 2000; i++) {
     const t0 = performance.now();
-    decodeConfigSnapshot(await storage.get(key));
+    await decodeConfigSnapshot(await storage.get(key));
     samples.push(performance.now() - t0);
   }
   samples.sort((a, b) => a - b);

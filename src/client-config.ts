@@ -3,7 +3,7 @@ import type { Logger, LogLevel } from './logger.js';
 import { NacosValidationError } from './errors.js';
 import type { StoragePort } from './storage/port.js';
 import { DEFAULT_CONTEXT_PATH, parseServerList, type ServerAddress } from './transport/servers.js';
-import { fn, namespaceSchema, toIssues } from './validation.js';
+import { fn, namespaceSchema, oneOf, stringOrStrings, toIssues } from './validation.js';
 
 /** AK/SK credentials for Spas signing (Alibaba Cloud MSE/ACM). */
 export interface SigningCredentials {
@@ -61,7 +61,7 @@ function hasMethods(value: unknown, methods: readonly string[]): boolean {
 const positiveInt = (max: number) => z.number().check(z.int('must be an integer'), z.minimum(1, 'must be at least 1'), z.maximum(max, `must be at most ${max}`));
 
 const optionsSchema = z.strictObject({
-  serverAddresses: z.optional(z.union([z.string(), z.array(z.string())])),
+  serverAddresses: z.optional(stringOrStrings),
   endpoint: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   endpointRefreshMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(1000, 'must be at least 1000'))),
   contextPath: z.optional(z.string()),
@@ -78,7 +78,7 @@ const optionsSchema = z.strictObject({
   pollIntervalMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(100, 'must be at least 100'))),
   pollConcurrency: z.optional(positiveInt(256)),
   backgroundSync: z.optional(z.boolean()),
-  logLevel: z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent'])),
+  logLevel: z.optional(oneOf(['debug', 'info', 'warn', 'error', 'silent'])),
   logger: z.optional(z.custom<Logger>((v) => hasMethods(v, ['debug', 'info', 'warn', 'error']), 'must have debug, info, warn and error methods')),
   fetch: z.optional(fn<FetchLike>()),
   storage: z.optional(z.custom<StoragePort>((v) => hasMethods(v, ['get', 'set', 'delete', 'list']), 'must implement get, set, delete and list')),

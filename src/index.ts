@@ -45,7 +45,7 @@ export {
 export type { Logger, LogLevel } from './logger.js';
 export { storageKey, type StorageArea, type StoragePort } from './storage/port.js';
 export { clearFailover, writeFailover, type FailoverTarget } from './storage/records.js';
-export { configMd5 } from './util/crypto.js';
+export { configMd5Async as configMd5 } from './util/crypto.js';
 export {
   NacosNamingService,
   type BatchRegisterParams,

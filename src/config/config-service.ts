@@ -7,18 +7,19 @@ import { storageKey, type StoragePort } from '../storage/port.js';
 import { decodeConfigSnapshot, encodeConfigSnapshot, type ConfigSnapshot } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
-import { dataIdSchema, fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
+import { dataIdSchema, fn, groupSchema, isStandardSchema, oneOf, parseOrThrow, signalSchema } from '../validation.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
-import { deleteConfig, longPoll, readConfig, readConfigDiscovering, writeConfig, type ConfigKey, type ConfigRead } from './protocol.js';
-import { isStandardSchema, parseContent, resolveFormat, validateWith, type ConfigFormat, type InferOutput, type StandardSchemaV1 } from './typed.js';
+import { longPoll, readConfig, readConfigDiscovering, type ConfigKey, type ConfigRead } from './protocol.js';
+import type { PublishConfigParams, RemoveConfigParams } from './write.js';
+import type { ConfigFormat, InferOutput, StandardSchemaV1 } from './typed.js';
 
 export type { ConfigListener } from './listeners.js';
+export type { PublishConfigParams, RemoveConfigParams } from './write.js';
 export type { ConfigFormat, InferOutput, StandardSchemaV1 } from './typed.js';
 
 /** The default group when none is given. */
 export const DEFAULT_GROUP = 'DEFAULT_GROUP';
 
-const MAX_CONTENT_CHARS = 10 * 1024 * 1024;
 /** How long key additions are gathered before a held long poll is re-issued to include them. */
 const RESTART_COALESCE_MS = 50;
 
@@ -30,7 +31,7 @@ const keyFields = {
 
 const typedFields = {
   schema: z.optional(z.custom<StandardSchemaV1>(isStandardSchema, 'must be a Standard Schema (zod, valibot, arktype, …)')),
-  format: z.optional(z.enum(['json', 'yaml', 'properties', 'text'])),
+  format: z.optional(oneOf(['json', 'yaml', 'properties', 'text'])),
 };
 const tagField = { tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))) };
 const cacheField = {
@@ -43,24 +44,6 @@ const cacheField = {
   ),
 };
 const getSchema = z.strictObject({ ...keyFields, ...tagField, ...typedFields, ...cacheField, snapshot: z.optional(z.boolean()) });
-const removeSchema = z.strictObject({ ...keyFields, ...tagField });
-
-const publishSchema = z.strictObject({
-  ...keyFields,
-  content: z.string().check(
-    z.refine((s) => s.trim() !== '', 'must not be blank'),
-    z.maxLength(MAX_CONTENT_CHARS, `must be at most ${MAX_CONTENT_CHARS} characters`),
-  ),
-  type: z.optional(z.string().check(z.maxLength(32, 'must be at most 32 characters'))),
-  tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))),
-  appName: z.optional(z.string().check(z.maxLength(128, 'must be at most 128 characters'))),
-  betaIps: z.optional(z.string()),
-  casMd5: z.optional(z.string().check(z.regex(/^([0-9a-f]{32})?$/, 'must be a lower-case hex md5 or empty'))),
-  srcUser: z.optional(z.string()),
-  encryptedDataKey: z.optional(z.string()),
-  desc: z.optional(z.string().check(z.maxLength(128, 'must be at most 128 characters'))),
-  configTags: z.optional(z.string()),
-});
 
 const listenerArgsSchema = z.object({
   dataId: dataIdSchema,
@@ -97,10 +80,6 @@ export interface TypedConfigOptions<S extends StandardSchemaV1 | undefined = und
   schema?: S;
   format?: ConfigFormat;
 }
-/** Parameters of {@link NacosConfigService.publishConfig}. */
-export type PublishConfigParams = z.input<typeof publishSchema>;
-/** Parameters of {@link NacosConfigService.removeConfig}. */
-export type RemoveConfigParams = z.input<typeof removeSchema>;
 /** Parameters of {@link NacosConfigService.watch}. */
 export interface WatchParams<S extends StandardSchemaV1 | undefined = undefined> extends TypedConfigOptions<S> {
   dataId: string;
@@ -129,6 +108,9 @@ export interface TickResult {
   /** Configs whose content changed (listeners were called). */
   changed: number;
 }
+
+/** Writes (publish, remove) are a chunk of their own: read-only apps, the common case on the edge, never load it. */
+const loadWrite = () => import('./write.js');
 
 const idOf = (key: ConfigKey) => `${key.tenant}\x02${key.group}\x02${key.dataId}`;
 
@@ -194,12 +176,14 @@ export class NacosConfigService {
     if (p.schema === undefined && p.format === undefined) return read.content;
     const what = `getConfig ${key.group}/${key.dataId}`;
     if (!read.found) throw new NacosError('NOT_FOUND', `${what}: the config does not exist`);
-    return this.#typed(read.content, resolveFormat(p.format, read.type, key.dataId), p.schema, what);
+    return this.#typed(read.content, p.format, read.type, key.dataId, p.schema, what);
   }
 
-  async #typed(content: string, format: ConfigFormat, schema: StandardSchemaV1 | undefined, what: string): Promise<unknown> {
-    const parsed = await parseContent(content, format, what);
-    return schema ? validateWith(schema, parsed, what) : parsed;
+  /** Parses and validates typed content; the parsers load on the first typed read, so untyped apps never ship them. */
+  async #typed(content: string, format: ConfigFormat | undefined, serverType: string | undefined, dataId: string, schema: StandardSchemaV1 | undefined, what: string): Promise<unknown> {
+    const typed = await import('./typed.js');
+    const parsed = await typed.parseContent(content, typed.resolveFormat(format, serverType, dataId), what);
+    return schema ? typed.validateWith(schema, parsed, what) : parsed;
   }
 
   async #readWithFallbacks(
@@ -243,7 +227,7 @@ export class NacosConfigService {
     const text = await this.#storageGet(this.#snapshotKey(key));
     if (text === undefined) return undefined;
     try {
-      return decodeConfigSnapshot(text);
+      return await decodeConfigSnapshot(text);
     } catch (error) {
       this.#log.warn(`ignoring the snapshot of ${key.group}/${key.dataId}: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
@@ -257,20 +241,22 @@ export class NacosConfigService {
    * @returns true
    */
   async publishConfig(params: PublishConfigParams): Promise<true> {
-    const p = parseOrThrow(publishSchema, params, 'publishConfig');
+    const write = await loadWrite();
+    const p = parseOrThrow(write.publishSchema, params, 'publishConfig');
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
-    return writeConfig(this.#transport, generation, key, p, p.signal);
+    return write.writeConfig(this.#transport, generation, key, p, p.signal);
   }
 
   /** Deletes a config; deleting an absent config succeeds. */
   async removeConfig(params: RemoveConfigParams): Promise<true> {
-    const p = parseOrThrow(removeSchema, params, 'removeConfig');
+    const write = await loadWrite();
+    const p = parseOrThrow(write.removeSchema, params, 'removeConfig');
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
-    return deleteConfig(this.#transport, generation, key, { signal: p.signal, tag: p.tag });
+    return write.deleteConfig(this.#transport, generation, key, { signal: p.signal, tag: p.tag });
   }
 
   /**
@@ -367,7 +353,7 @@ export class NacosConfigService {
         }
         let value: unknown;
         try {
-          value = await this.#typed(next.content, resolveFormat(p.format, next.type, p.dataId), p.schema, what);
+          value = await this.#typed(next.content, p.format, next.type, p.dataId, p.schema, what);
         } catch (error) {
           this.#log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${error instanceof Error ? error.message : String(error)})`);
           continue;
@@ -466,7 +452,7 @@ export class NacosConfigService {
     if (tag === undefined) {
       const snapshotKey = this.#snapshotKey(key);
       try {
-        if (read.found) await this.#storage.set(snapshotKey, encodeConfigSnapshot(read.content, read.type));
+        if (read.found) await this.#storage.set(snapshotKey, encodeConfigSnapshot(read.content, read.md5, read.type));
         else await this.#storage.delete(snapshotKey);
       } catch (error) {
         this.#log.warn(`could not write the snapshot of ${key.group}/${key.dataId}`, error);

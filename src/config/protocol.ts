@@ -1,7 +1,7 @@
 import { NacosError } from '../errors.js';
-import { envelopeError, errorForStatus, parseEnvelope, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
+import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
 import type { ServerAddress } from '../transport/servers.js';
-import { configMd5 } from '../util/crypto.js';
+import { configMd5Async } from '../util/crypto.js';
 
 /** Identifies one config. `tenant` is the namespace id, `''` for public. */
 export interface ConfigKey {
@@ -35,23 +35,26 @@ export interface PublishFields {
   configTags?: string | undefined;
 }
 
-interface CallOptions {
+export interface CallOptions {
   signal?: AbortSignal | undefined;
   tag?: string | undefined;
   server?: ServerAddress | undefined;
 }
 
-const NOT_FOUND: ConfigRead = Object.freeze({ found: false, content: '', md5: '', type: undefined, encryptedDataKey: undefined });
+/** The 3.2+ API (v3 client reads, admin writes): a chunk loaded once a server turns out to need it. */
+const v3 = () => import('./protocol-v3.js');
+
+export const NOT_FOUND: ConfigRead = Object.freeze({ found: false, content: '', md5: '', type: undefined, encryptedDataKey: undefined });
 
 /** Reads retry on 409 (the server is dumping that config) as well as on 5xx. */
-const READ_RETRY = (status: number) => status === 409 || status >= 500;
+export const READ_RETRY = (status: number) => status === 409 || status >= 500;
 
-const tenantParam = (key: ConfigKey) => (key.tenant === '' ? undefined : key.tenant);
+export const tenantParam = (key: ConfigKey) => (key.tenant === '' ? undefined : key.tenant);
 
 /** Reads one config through the generation's read API. */
 export async function readConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
   if (generation === 'v1') return v1Answer(await v1Read(transport, key, options), key);
-  return v3Read(transport, key, options);
+  return (await v3()).v3Read(transport, key, options);
 }
 
 /**
@@ -62,7 +65,7 @@ export async function readConfig(transport: Transport, generation: ApiGeneration
 export async function readConfigDiscovering(transport: Transport, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
   const res = await v1Read(transport, key, options);
   if (transport.learnGeneration(res) === 'v1') return v1Answer(res, key);
-  return v3Read(transport, key, { ...options, server: res.server });
+  return (await v3()).v3Read(transport, key, { ...options, server: res.server });
 }
 
 function v1Read(transport: Transport, key: ConfigKey, options: CallOptions): Promise<NacosResponse> {
@@ -77,137 +80,16 @@ function v1Read(transport: Transport, key: ConfigKey, options: CallOptions): Pro
   });
 }
 
-function v1Answer(res: NacosResponse, key: ConfigKey): ConfigRead {
+async function v1Answer(res: NacosResponse, key: ConfigKey): Promise<ConfigRead> {
   if (res.status === 404) return NOT_FOUND;
   if (res.status !== 200) throw errorForStatus(res, `read config ${describeKey(key)}`);
   return {
     found: true,
     content: res.body,
-    md5: res.headers.get('Content-MD5') ?? configMd5(res.body),
+    md5: res.headers.get('Content-MD5') ?? (await configMd5Async(res.body)),
     type: res.headers.get('Config-Type') ?? undefined,
     encryptedDataKey: res.headers.get('Encrypted-Data-Key') ?? undefined,
   };
-}
-
-async function v3Read(transport: Transport, key: ConfigKey, options: CallOptions): Promise<ConfigRead> {
-  const what = `read config ${describeKey(key)}`;
-  const res = await transport.request({
-    method: 'GET',
-    path: '/v3/client/cs/config',
-    query: { dataId: key.dataId, groupName: key.group, namespaceId: tenantParam(key), tag: options.tag },
-    sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
-    signal: options.signal,
-    server: options.server,
-    retryOn: READ_RETRY,
-  });
-  const envelope = parseEnvelope(res, what);
-  if (envelope.code === 20004) return NOT_FOUND;
-  if (envelope.code !== 0 || typeof envelope.data !== 'object' || envelope.data === null) throw envelopeError(res, envelope, what);
-  const data = envelope.data as { content?: unknown; md5?: unknown; contentType?: unknown; encryptedDataKey?: unknown };
-  const content = typeof data.content === 'string' ? data.content : '';
-  return {
-    found: true,
-    content,
-    md5: typeof data.md5 === 'string' && data.md5 !== '' ? data.md5 : configMd5(content),
-    type: typeof data.contentType === 'string' ? data.contentType : undefined,
-    encryptedDataKey: typeof data.encryptedDataKey === 'string' && data.encryptedDataKey !== '' ? data.encryptedDataKey : undefined,
-  };
-}
-
-/** CAS conflicts come back as 500 on 2.x; they must not send the publish to the next server. */
-const isCasFailure = (body: string) => /cas publish fail|server md5 may have changed/i.test(body);
-
-/** Publishes a config; resolves true or throws (CAS_CONFLICT for a lost compare-and-swap). */
-export async function writeConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, fields: PublishFields, signal?: AbortSignal): Promise<true> {
-  const what = `publish config ${describeKey(key)}`;
-  const headers: Record<string, string> = {};
-  if (fields.betaIps) headers['betaIps'] = fields.betaIps;
-  if (fields.casMd5 !== undefined) headers['casMd5'] = fields.casMd5;
-  const retryOn = (status: number, body: string) => status >= 500 && !isCasFailure(body);
-  let res: NacosResponse;
-  if (generation === 'v1') {
-    res = await transport.request({
-      method: 'POST',
-      path: '/v1/cs/configs',
-      form: {
-        dataId: key.dataId,
-        group: key.group,
-        tenant: tenantParam(key),
-        content: fields.content,
-        type: fields.type,
-        tag: fields.tag,
-        appName: fields.appName,
-        src_user: fields.srcUser,
-        config_tags: fields.configTags,
-        desc: fields.desc,
-        encryptedDataKey: fields.encryptedDataKey,
-      },
-      headers,
-      sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
-      signal,
-      retryOn,
-    });
-    if (res.status === 200 && res.body.trim() === 'true') return true;
-  } else {
-    requireLogin(transport, what);
-    res = await transport.request({
-      method: 'POST',
-      path: '/v3/admin/cs/config',
-      form: {
-        dataId: key.dataId,
-        groupName: key.group,
-        namespaceId: tenantParam(key),
-        content: fields.content,
-        type: fields.type,
-        tag: fields.tag,
-        appName: fields.appName,
-        srcUser: fields.srcUser,
-        configTags: fields.configTags,
-        desc: fields.desc,
-        encryptedDataKey: fields.encryptedDataKey,
-      },
-      headers,
-      sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
-      signal,
-      retryOn,
-    });
-    if (res.status === 200) {
-      const envelope = parseEnvelope(res, what);
-      if (envelope.code === 0 && envelope.data === true) return true;
-      if (fields.casMd5 !== undefined && isCasFailure(JSON.stringify(envelope))) throw casError(res, key);
-      throw envelopeError(res, envelope, what);
-    }
-  }
-  if (fields.casMd5 !== undefined && (isCasFailure(res.body) || res.body.trim() === 'false')) throw casError(res, key);
-  if (res.status === 403 && generation === 'v3') {
-    throw new NacosError('AUTH', `${what}: Nacos 3.2+ publishes through the admin API, which needs an admin-capable user (HTTP 403)`, { status: 403, server: res.server.origin });
-  }
-  throw res.status === 200 ? new NacosError('SERVER', `${what}: unexpected answer ${JSON.stringify(res.body.slice(0, 100))}`, { status: 200, server: res.server.origin }) : errorForStatus(res, what);
-}
-
-/** Deletes a config (deleting an absent one succeeds). */
-export async function deleteConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, options: CallOptions = {}): Promise<true> {
-  const what = `remove config ${describeKey(key)}`;
-  if (generation === 'v3') requireLogin(transport, what);
-  const res = await transport.request({
-    method: 'DELETE',
-    path: generation === 'v1' ? '/v1/cs/configs' : '/v3/admin/cs/config',
-    query:
-      generation === 'v1'
-        ? { dataId: key.dataId, group: key.group, tenant: tenantParam(key), tag: options.tag }
-        : { dataId: key.dataId, groupName: key.group, namespaceId: tenantParam(key), tag: options.tag },
-    sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
-    signal: options.signal,
-  });
-  if (res.status === 200) {
-    if (generation === 'v1' && res.body.trim() === 'true') return true;
-    if (generation === 'v3') {
-      const envelope = parseEnvelope(res, what);
-      if (envelope.code === 0) return true;
-      throw envelopeError(res, envelope, what);
-    }
-  }
-  throw errorForStatus(res, what);
 }
 
 const LINE = '\x01';
@@ -269,19 +151,12 @@ export async function longPoll(
   throw errorForStatus(res, 'config long poll');
 }
 
-function describeKey(key: ConfigKey): string {
+export function describeKey(key: ConfigKey): string {
   return `${key.group}/${key.dataId}${key.tenant ? ` in namespace ${key.tenant}` : ''}`;
 }
 
-function requireLogin(transport: Transport, what: string): void {
+export function requireLogin(transport: Transport, what: string): void {
   if (!transport.hasLogin) {
     throw new NacosError('AUTH', `${what}: Nacos 3.2+ writes configs only through its admin API, which needs a username and password (none configured)`);
   }
-}
-
-function casError(res: NacosResponse, key: ConfigKey): NacosError {
-  return new NacosError('CAS_CONFLICT', `publish config ${describeKey(key)}: compare-and-swap failed, the config changed since casMd5 was read`, {
-    status: res.status,
-    server: res.server.origin,
-  });
 }

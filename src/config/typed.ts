@@ -111,8 +111,3 @@ export async function validateWith<S extends StandardSchemaV1>(schema: S, value:
   Object.defineProperty(error, 'issues', { value: issues, enumerable: true });
   throw error;
 }
-
-/** True for objects implementing the Standard Schema interface. */
-export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
-  return typeof value === 'object' && value !== null && typeof (value as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function';
-}

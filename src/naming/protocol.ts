@@ -1,5 +1,6 @@
 import { NacosError } from '../errors.js';
-import { envelopeError, errorForStatus, parseEnvelope, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
+import { envelopeError, parseEnvelope } from '../transport/envelope.js';
+import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
 import { groupedName, toInstance, type Instance, type ServiceInfo } from './model.js';
 
 /** Everything that identifies and describes an instance on the wire. */

@@ -1,5 +1,5 @@
 import { NacosError } from '../errors.js';
-import { configMd5 } from '../util/crypto.js';
+import { configMd5Async } from '../util/crypto.js';
 import { storageKey, type StoragePort } from './port.js';
 
 /** What a config snapshot holds. The md5 lets a reader tell a complete entry from a damaged one. */
@@ -11,16 +11,19 @@ export interface ConfigSnapshot {
   savedAt: number;
 }
 
-/** Serialises a snapshot (JSON with a format version). */
-export function encodeConfigSnapshot(content: string, type: string | undefined, savedAt = Date.now()): string {
-  return JSON.stringify({ v: 1, content, md5: configMd5(content), ...(type ? { type } : {}), savedAt });
+/**
+ * Serialises a snapshot (JSON with a format version). `md5` is the server's md5 of `content` (the
+ * protocol's, so writing a snapshot hashes nothing); a reader recomputes it to tell a damaged entry.
+ */
+export function encodeConfigSnapshot(content: string, md5: string, type: string | undefined, savedAt = Date.now()): string {
+  return JSON.stringify({ v: 1, content, md5, ...(type ? { type } : {}), savedAt });
 }
 
 /**
  * Parses a snapshot. Throws `INVALID_CONTENT` when it is damaged (truncated, edited, not ours), so the
  * caller can log it and treat it as absent.
  */
-export function decodeConfigSnapshot(text: string): ConfigSnapshot {
+export async function decodeConfigSnapshot(text: string): Promise<ConfigSnapshot> {
   let parsed: { v?: unknown; content?: unknown; md5?: unknown; type?: unknown; savedAt?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;
@@ -30,7 +33,7 @@ export function decodeConfigSnapshot(text: string): ConfigSnapshot {
   if (parsed?.v !== 1 || typeof parsed.content !== 'string' || typeof parsed.md5 !== 'string' || typeof parsed.savedAt !== 'number') {
     throw new NacosError('INVALID_CONTENT', 'the snapshot entry is not a nacos-edge snapshot');
   }
-  if (configMd5(parsed.content) !== parsed.md5) throw new NacosError('INVALID_CONTENT', 'the snapshot entry is damaged (md5 mismatch)');
+  if ((await configMd5Async(parsed.content)) !== parsed.md5) throw new NacosError('INVALID_CONTENT', 'the snapshot entry is damaged (md5 mismatch)');
   return { content: parsed.content, md5: parsed.md5, type: typeof parsed.type === 'string' ? parsed.type : undefined, savedAt: parsed.savedAt };
 }
 

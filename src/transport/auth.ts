@@ -1,6 +1,8 @@
 import type { ClientConfig, SigningCredentials } from '../client-config.js';
 import { NacosError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { hmacSha1Base64 } from '../util/crypto.js';
+import { snippet, type Transport } from './http.js';
 
 /** A login answer. */
 export interface AccessToken {
@@ -100,4 +102,27 @@ export async function namingSignatureParams(
   };
   if (credentials.securityToken) params['Spas-SecurityToken'] = credentials.securityToken;
   return params;
+}
+
+/** Logs in on the cluster and returns the token with its lifetime in seconds; throws `AUTH` when refused. */
+export async function login(transport: Transport, log: Logger, username: string, password: string, signal: AbortSignal | undefined): Promise<{ accessToken: string; tokenTtl: number }> {
+  // Credentials travel in the form body, never in the URL. v1 login exists on 1.x–3.1; 3.2+ only has v3.
+  const form = { username, password };
+  let res = await transport.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal });
+  if (res.status === 404 || res.status === 405 || res.status === 410) {
+    res = await transport.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, server: res.server });
+  }
+  if (res.status !== 200) {
+    throw new NacosError('AUTH', `login as "${username}" failed (HTTP ${res.status}): ${snippet(res.body)}`, { status: res.status, server: res.server.origin });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch (cause) {
+    throw new NacosError('AUTH', 'login answered with a body that is not JSON', { cause, server: res.server.origin });
+  }
+  const answer = parsed as { accessToken?: unknown; tokenTtl?: unknown; data?: { accessToken?: unknown; tokenTtl?: unknown } };
+  const source = typeof answer.accessToken === 'string' ? answer : (answer.data ?? {});
+  log.debug(`logged in as "${username}" on ${res.server.origin}`);
+  return { accessToken: String(source.accessToken ?? ''), tokenTtl: Number(source.tokenTtl ?? 18_000) };
 }

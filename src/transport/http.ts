@@ -1,8 +1,8 @@
 import type { ClientConfig, FetchLike } from '../client-config.js';
 import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { configSignatureHeaders, namingSignatureParams, signingCredentials, TokenManager } from './auth.js';
-import { parseAddressServerBody, ServerList, type ServerAddress } from './servers.js';
+import type { TokenManager } from './auth.js';
+import { ServerList, type ServerAddress } from './servers.js';
 
 
 type Params = Record<string, string | number | boolean | undefined>;
@@ -56,7 +56,8 @@ export class Transport {
   readonly servers: ServerList;
   readonly #config: ClientConfig;
   readonly #log: Logger;
-  readonly #tokens: TokenManager | undefined;
+  /** Loaded with the auth module on the first request when a username is configured. */
+  #tokens: Promise<TokenManager> | undefined;
   readonly #fetch: FetchLike;
   /**
    * One AbortController per operation in flight, made in the operation's own context: Cloudflare Workers
@@ -76,9 +77,6 @@ export class Transport {
     this.servers = new ServerList(config.servers);
     // The platform's fetch, looked up per client (not at import) so test doubles and polyfills installed later count.
     this.#fetch = config.fetch ?? ((input, init) => fetch(input, init));
-    if (config.username !== undefined) {
-      this.#tokens = new TokenManager(config.username, config.password ?? '', (u, p, signal) => this.#login(u, p, signal));
-    }
   }
 
   /** True after {@link close}. */
@@ -206,13 +204,25 @@ export class Transport {
   /** Logs in now (a fresh token) and returns its lifetime in seconds; throws `AUTH` on bad credentials. */
   async login(signal?: AbortSignal): Promise<{ tokenTtlSeconds: number }> {
     if (this.#config.username === undefined) throw new NacosError('VALIDATION', 'no username configured to log in with');
-    const answer = await this.#login(this.#config.username, this.#config.password ?? '', signal);
+    const { login } = await import('./auth.js');
+    const answer = await login(this, this.#log, this.#config.username, this.#config.password ?? '', signal);
     return { tokenTtlSeconds: answer.tokenTtl };
   }
 
   /** True when requests carry a login token (username configured). */
   get hasLogin(): boolean {
-    return this.#tokens !== undefined;
+    return this.#config.username !== undefined;
+  }
+
+  /**
+   * The token manager, made on first use: token login and Spas signing are a separate chunk that apps
+   * without credentials never load.
+   */
+  #tokenManager(): Promise<TokenManager> | undefined {
+    const { username, password } = this.#config;
+    if (username === undefined) return undefined;
+    this.#tokens ??= import('./auth.js').then(({ login, TokenManager }) => new TokenManager(username, password ?? '', (u, p, signal) => login(this, this.#log, u, p, signal)));
+    return this.#tokens;
   }
 
   async #probe(server: ServerAddress, signal: AbortSignal | undefined): Promise<ApiGeneration> {
@@ -232,8 +242,9 @@ export class Transport {
   }
 
   async #sendAuthenticated(server: ServerAddress, req: NacosRequest): Promise<NacosResponse> {
-    const tokens = req.auth === false ? undefined : this.#tokens;
-    if (!tokens) return this.#send(server, req, undefined);
+    const pending = req.auth === false ? undefined : this.#tokenManager();
+    if (!pending) return this.#send(server, req, undefined);
+    const tokens = await pending;
     const token = await tokens.token(req.signal);
     const res = await this.#send(server, req, token);
     if (res.status !== 403) return res;
@@ -250,7 +261,7 @@ export class Transport {
     const headers: Record<string, string> = { ...req.headers };
     if (this.#config.appName) headers['Client-AppName'] = this.#config.appName;
     if (token !== undefined) headers['accessToken'] = token;
-    if (req.sign) await this.#sign(req.sign, headers, query);
+    if (req.sign && (this.#config.accessKey !== undefined || this.#config.credentialsProvider)) await this.#sign(req.sign, headers, query);
     const search = formEncode(query);
     const url = `${server.origin}${server.contextPath}${req.path}${search ? `?${search}` : ''}`;
     let body: string | undefined;
@@ -282,6 +293,7 @@ export class Transport {
   }
 
   async #sign(sign: NonNullable<NacosRequest['sign']>, headers: Record<string, string>, query: Params): Promise<void> {
+    const { configSignatureHeaders, namingSignatureParams, signingCredentials } = await import('./auth.js');
     const credentials = await signingCredentials(this.#config);
     if (!credentials) return;
     const now = Date.now();
@@ -291,28 +303,6 @@ export class Transport {
       Object.assign(query, await namingSignatureParams(credentials, sign.groupedServiceName, now));
       if (this.#config.appName) query['app'] = this.#config.appName;
     }
-  }
-
-  async #login(username: string, password: string, signal: AbortSignal | undefined): Promise<{ accessToken: string; tokenTtl: number }> {
-    // Credentials travel in the form body, never in the URL. v1 login exists on 1.x–3.1; 3.2+ only has v3.
-    const form = { username, password };
-    let res = await this.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal });
-    if (res.status === 404 || res.status === 405 || res.status === 410) {
-      res = await this.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, server: res.server });
-    }
-    if (res.status !== 200) {
-      throw new NacosError('AUTH', `login as "${username}" failed (HTTP ${res.status}): ${snippet(res.body)}`, { status: res.status, server: res.server.origin });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(res.body);
-    } catch (cause) {
-      throw new NacosError('AUTH', 'login answered with a body that is not JSON', { cause, server: res.server.origin });
-    }
-    const answer = parsed as { accessToken?: unknown; tokenTtl?: unknown; data?: { accessToken?: unknown; tokenTtl?: unknown } };
-    const source = typeof answer.accessToken === 'string' ? answer : (answer.data ?? {});
-    this.#log.debug(`logged in as "${username}" on ${res.server.origin}`);
-    return { accessToken: String(source.accessToken ?? ''), tokenTtl: Number(source.tokenTtl ?? 18_000) };
   }
 
   async #maybeRefreshEndpoint(signal: AbortSignal | undefined): Promise<void> {
@@ -328,24 +318,18 @@ export class Transport {
   }
 
   async #refreshEndpoint(endpoint: string, signal: AbortSignal | undefined): Promise<void> {
-    const base = /^https?:\/\//.test(endpoint) ? endpoint : `http://${/:\d+$/.test(endpoint) ? endpoint : `${endpoint}:8080`}`;
-    const url = new URL(/\/[^/]/.test(base.replace(/^https?:\/\//, '')) ? base : `${base.replace(/\/$/, '')}/nacos/serverlist`);
-    if (this.#config.namespaceId) url.searchParams.set('namespace', this.#config.namespaceId);
     const scope = this.scope(signal);
     const timer = setTimeout(() => scope.abort(), this.#config.timeoutMs);
     try {
-      const response = await this.#fetch(url, { signal: scope.signal });
-      const text = await response.text();
-      if (!response.ok) throw new NacosError('SERVER', `address server answered HTTP ${response.status}`, { status: response.status, server: url.origin });
-      const servers = parseAddressServerBody(text, this.#config.contextPath);
-      if (servers.length === 0) throw new NacosError('SERVER', 'address server returned no servers', { server: url.origin });
+      // Address-server discovery is a chunk of its own: only apps configured with an endpoint load it.
+      const { fetchServerList } = await import('./endpoint.js');
+      const servers = await fetchServerList(this.#fetch, endpoint, this.#config, scope.signal);
       this.servers.replace(servers);
       this.#endpointRefreshedAt = Date.now();
       this.#log.debug(`address server listed ${servers.length} server(s)`);
     } catch (error) {
-      const wrapped = isNacosError(error) ? error : new NacosError('NETWORK', `address server ${url.origin} failed: ${describeNetworkError(error)}`, { cause: error, server: url.origin });
-      if (this.servers.size === 0) throw wrapped;
-      this.#log.warn(`could not refresh the server list from the address server; keeping the old one (${wrapped.message})`);
+      if (this.servers.size === 0) throw error;
+      this.#log.warn(`could not refresh the server list from the address server; keeping the old one (${error instanceof Error ? error.message : String(error)})`);
     } finally {
       clearTimeout(timer);
       scope.release();
@@ -383,12 +367,14 @@ function shutdownReason(): NacosError {
   return new NacosError('ABORTED', 'client shut down');
 }
 
-function snippet(body: string): string {
+/** A short, single-line excerpt of a response body for error messages. */
+export function snippet(body: string): string {
   const text = body.trim().replace(/\s+/g, ' ');
   return text.length > 200 ? `${text.slice(0, 200)}…` : text || '(empty body)';
 }
 
-function describeNetworkError(error: unknown): string {
+/** A network failure's message with undici's underlying reason (ECONNREFUSED, …) when it has one. */
+export function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   // undici puts the reason one level down: TypeError('fetch failed', { cause: Error('connect ECONNREFUSED …') }).
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
@@ -404,29 +390,4 @@ export function errorForStatus(res: NacosResponse, what: string): NacosError {
   if (res.status === 404) return new NacosError('NOT_FOUND', `${what}: not found: ${detail}`, options);
   if (res.status === 410 || res.status === 501) return new NacosError('UNSUPPORTED', `${what}: the server does not offer this API (HTTP ${res.status}): ${detail}`, options);
   return new NacosError('SERVER', `${what}: HTTP ${res.status}: ${detail}`, options);
-}
-
-/** The JSON envelope of v2/v3 answers: `{ code, message, data }`. */
-export interface Envelope {
-  code: number;
-  message?: string;
-  data?: unknown;
-}
-
-/** Parses a 200 answer's envelope; a non-200 answer or a body that is not an envelope throws. */
-export function parseEnvelope(res: NacosResponse, what: string): Envelope {
-  if (res.status !== 200) throw errorForStatus(res, what);
-  try {
-    const parsed = JSON.parse(res.body) as Envelope;
-    if (typeof parsed?.code === 'number') return parsed;
-  } catch {
-    // not JSON: reported below
-  }
-  throw new NacosError('SERVER', `${what}: expected a JSON envelope, got ${JSON.stringify(res.body.slice(0, 100))}`, { status: res.status, server: res.server.origin });
-}
-
-/** The error for an envelope whose code is not success. */
-export function envelopeError(res: NacosResponse, envelope: Envelope, what: string): NacosError {
-  const detail = typeof envelope.data === 'string' ? ` ${envelope.data}` : '';
-  return new NacosError('SERVER', `${what}: server code ${envelope.code}: ${envelope.message ?? ''}${detail}`, { status: res.status, server: res.server.origin });
 }

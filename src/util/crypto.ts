@@ -1,12 +1,4 @@
-import { md5 } from '@noble/hashes/legacy.js';
-
 const encoder = new TextEncoder();
-
-function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
 
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -15,12 +7,13 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /**
- * The config md5 Nacos compares: lower-case hex MD5 of the UTF-8 bytes. An absent config has md5 `''`
- * (the protocol's "null"), not the md5 of the empty string.
+ * The config md5 Nacos compares: lower-case hex MD5 of the UTF-8 bytes (`''` for an absent config).
+ * Async because the MD5 code loads on first use: servers send each config's md5, so only snapshot
+ * checks and servers that omit it need one computed, and apps that never do skip ~2 kB.
  */
-export function configMd5(content: string | undefined | null): string {
-  if (content === undefined || content === null) return '';
-  return toHex(md5(encoder.encode(content)));
+export async function configMd5Async(content: string | undefined | null): Promise<string> {
+  const { configMd5 } = await import('./md5.js');
+  return configMd5(content);
 }
 
 /** HMAC-SHA1 in base64 through WebCrypto. */

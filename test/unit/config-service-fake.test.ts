@@ -91,7 +91,7 @@ describe('CAS (fake: the test server ignores casMd5)', () => {
       const fake = createFakeNacos({ generation, auth: { username: 'u', password: 'p' } });
       const config = await serviceFor(fake, { username: 'u', password: 'p', serverAddresses: 'fake-a.test,fake-b.test' });
       await config.publishConfig({ dataId: 'cas', content: 'one' });
-      const md5One = '' + (await import('../../src/util/crypto.js')).configMd5('one');
+      const md5One = '' + (await import('../../src/util/md5.js')).configMd5('one');
       expect(await config.publishConfig({ dataId: 'cas', content: 'two', casMd5: md5One })).toBe(true);
       const error = await config.publishConfig({ dataId: 'cas', content: 'three', casMd5: md5One }).catch((e: unknown) => e);
       expect(isNacosError(error, 'CAS_CONFLICT')).toBe(true);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSignatureHeaders, namingSignatureParams } from '../../src/transport/auth.js';
-import { configMd5, hmacSha1Base64Subtle } from '../../src/util/crypto.js';
+import { hmacSha1Base64Subtle } from '../../src/util/crypto.js';
+import { configMd5 } from '../../src/util/md5.js';
 import { hmacSha1Base64Noble } from '../../src/util/hmac-noble.js';
 
 // Known-answer vectors from the protocol reference (§5.6), computed with Python hmac and cross-checked with Java.
