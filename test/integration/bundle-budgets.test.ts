@@ -1,37 +1,47 @@
 // Bundle budgets: each public entry, bundled from dist/ with esbuild the way an app would (minified,
 // neutral platform, code splitting), must stay under its gzip ceiling and must not contain what does
 // not belong there. A legitimate increase raises the ceiling here, in the same commit, with the reason.
+//
+// What counts is everything the entry loads before its first call can run: the entry chunk plus every
+// chunk it imports statically, each gzipped on its own (as a browser fetches them) and summed. Chunks
+// behind a dynamic import() load only when their feature is used (token login and signing, address-server
+// discovery, typed configs, writes, the 3.2+ API, MD5 for snapshot checks, YAML) and are not counted.
 import { execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-// Ceilings in bytes (gzip -9). The config-only core misses the 15 kB target: of its ~19 kB, zod/mini is
-// ~7 kB, @noble/hashes md5 ~2 kB and our own code ~10 kB. Dropping ky (for speed: bench/results) took it
-// from 23.5 kB; these ceilings hold the line while the rest is worked on.
+// Ceilings in bytes (gzip -9). The config-only core misses the 15 kB target at ~18.2 kB in 6 files: zod/mini is
+// ~6.3 kB of it, our code ~10.5 kB (both gzipped as one file), and esbuild's splitting costs ~1.5 kB more,
+// because code shared with the on-demand chunks lands in chunks of its own that are gzipped apart. Until
+// this session the test counted the entry chunk alone, which left out statically imported chunks (MD5 among
+// them); moving login/signing, discovery, typed configs, writes, the 3.2+ API and MD5 on demand took the
+// honest figure from ~21 kB to this.
 const BUDGETS = {
-  'config only: NacosConfigService + ClientConfigBuilder': { code: "export { NacosConfigService, ClientConfigBuilder } from 'nacos-edge';", gzip: 19_500 },
+  'config only: NacosConfigService + ClientConfigBuilder': { code: "export { NacosConfigService, ClientConfigBuilder } from 'nacos-edge';", gzip: 18_500 },
   'core + naming: + NacosNamingService': { code: "export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from 'nacos-edge';", gzip: 25_500 },
-  'v1 facade: NacosClient': { code: "export { NacosClient } from 'nacos-edge';", gzip: 27_200 },
+  'v1 facade: NacosClient': { code: "export { NacosClient } from 'nacos-edge';", gzip: 27_300 },
   'nacos-edge/storage/memory': { code: "export { createStorage } from 'nacos-edge/storage/memory';", gzip: 300 },
   'nacos-edge/storage/indexeddb': { code: "export { createStorage } from 'nacos-edge/storage/indexeddb';", gzip: 900 },
   'nacos-edge/storage/cloudflare-kv': { code: "export { createStorage } from 'nacos-edge/storage/cloudflare-kv';", gzip: 3_600 },
 } as const;
 
 const MUST_NOT_APPEAR_IN_CORE = [/from\s*["']node:/, /idb-keyval/, /indexedDB/, /@grpc\//, /@connectrpc\//, /YAMLParseError/];
+/** What loads on demand: login and signing, address-server discovery, the 3.2+ admin API, typed-config parsing. */
+const ON_DEMAND_ONLY = [/Spas-Signature/, /\/v1\/auth\/login/, /nacos\/serverlist/, /\/v3\/admin\/cs\/config/, /must not be blank/, /parseProperties|does not match the schema/];
 
 beforeAll(() => {
   if (!existsSync(resolve('dist/index.js'))) execSync('npm run build', { stdio: 'ignore' });
 });
 
-async function bundle(code: string) {
+/** Bundles `code`; returns the statically loaded code (entry + static imports) and its gzip size. */
+export async function bundle(code: string) {
   const dir = mkdtempSync(join(tmpdir(), 'nacos-edge-budget-'));
   writeFileSync(join(dir, 'entry.js'), code);
-  const outdir = join(dir, 'out');
-  await build({
+  const result = await build({
     entryPoints: { main: join(dir, 'entry.js') },
     bundle: true,
     splitting: true,
@@ -39,7 +49,8 @@ async function bundle(code: string) {
     platform: 'neutral',
     target: 'es2022',
     minify: true,
-    outdir,
+    outdir: join(dir, 'out'),
+    metafile: true,
     logLevel: 'error',
     alias: {
       'nacos-edge/storage/memory': resolve('dist/storage/memory.js'),
@@ -48,24 +59,44 @@ async function bundle(code: string) {
       'nacos-edge': resolve('dist/index.js'),
     },
   });
-  const main = readFileSync(join(outdir, 'main.js'));
-  return { main: main.toString('utf8'), gzip: gzipSync(main, { level: 9 }).length, chunks: readdirSync(outdir).length - 1 };
+  const outputs = result.metafile.outputs;
+  const entry = Object.keys(outputs).find((path) => outputs[path]?.entryPoint?.endsWith('entry.js'));
+  if (!entry) throw new Error('esbuild produced no entry chunk');
+  const loaded = new Set<string>();
+  const visit = (path: string) => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(entry);
+  const files = [...loaded].map((path) => readFileSync(resolve(path)));
+  return {
+    code: files.map((f) => f.toString('utf8')).join('\n'),
+    gzip: files.reduce((sum, f) => sum + gzipSync(f, { level: 9 }).length, 0),
+    chunks: files.length,
+  };
 }
 
 describe('bundle budgets (from dist/)', () => {
   for (const [name, { code, gzip }] of Object.entries(BUDGETS)) {
     it(`${name} ≤ ${gzip} B gzip`, async () => {
       const result = await bundle(code);
+      if (process.env.PRINT_SIZES) console.log(`SIZE ${name}: ${result.gzip} B gzip in ${result.chunks} file(s)`);
       expect(result.gzip).toBeLessThanOrEqual(gzip);
-      if (!name.startsWith('nacos-edge/storage/indexeddb')) expect(result.main).not.toContain('idb-keyval');
-      expect(result.main).not.toMatch(/from\s*["']node:/);
+      if (!name.startsWith('nacos-edge/storage/indexeddb')) expect(result.code).not.toContain('idb-keyval');
+      expect(result.code).not.toMatch(/from\s*["']node:/);
     });
   }
 
   it('the core bundles carry none of the must-not-appear list', async () => {
     for (const key of ['config only: NacosConfigService + ClientConfigBuilder', 'core + naming: + NacosNamingService'] as const) {
-      const { main } = await bundle(BUDGETS[key].code);
-      for (const pattern of MUST_NOT_APPEAR_IN_CORE) expect(main).not.toMatch(pattern);
+      const { code } = await bundle(BUDGETS[key].code);
+      for (const pattern of MUST_NOT_APPEAR_IN_CORE) expect(code).not.toMatch(pattern);
     }
+  });
+
+  it('the config-only core loads login, signing, discovery, writes, the 3.2+ API and typed parsing on demand', async () => {
+    const { code } = await bundle(BUDGETS['config only: NacosConfigService + ClientConfigBuilder'].code);
+    for (const pattern of ON_DEMAND_ONLY) expect(code).not.toMatch(pattern);
   });
 });
