@@ -3,7 +3,7 @@ import type { Logger, LogLevel } from './logger.js';
 import { NacosValidationError } from './errors.js';
 import type { StoragePort } from './storage/port.js';
 import { DEFAULT_CONTEXT_PATH, parseServerList, type ServerAddress } from './transport/servers.js';
-import { fn, namespaceSchema, oneOf, stringOrStrings, toIssues } from './validation.js';
+import { atLeast, atMost, fn, integer, namespaceSchema, nonEmpty, oneOf, stringOrStrings, toIssues } from './validation.js';
 
 /** AK/SK credentials for Spas signing (Alibaba Cloud MSE/ACM). */
 export interface SigningCredentials {
@@ -58,24 +58,24 @@ function hasMethods(value: unknown, methods: readonly string[]): boolean {
   return typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
 }
 
-const positiveInt = (max: number) => z.number().check(z.int('must be an integer'), z.minimum(1, 'must be at least 1'), z.maximum(max, `must be at most ${max}`));
+const positiveInt = (max: number) => z.number().check(integer, atLeast(1), atMost(max));
 
 const optionsSchema = z.strictObject({
   serverAddresses: z.optional(stringOrStrings),
-  endpoint: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
-  endpointRefreshMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(1000, 'must be at least 1000'))),
+  endpoint: z.optional(z.string().check(nonEmpty())),
+  endpointRefreshMs: z.optional(z.number().check(integer, atLeast(1000))),
   contextPath: z.optional(z.string()),
   namespaceId: z.optional(namespaceSchema),
-  username: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  username: z.optional(z.string().check(nonEmpty())),
   password: z.optional(z.string()),
-  accessKey: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
-  secretKey: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  accessKey: z.optional(z.string().check(nonEmpty())),
+  secretKey: z.optional(z.string().check(nonEmpty())),
   credentialsProvider: z.optional(fn<CredentialsProvider>()),
   appName: z.optional(z.string()),
   timeoutMs: z.optional(positiveInt(600_000)),
-  longPollTimeoutMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(10_000, 'must be at least 10000 (the server minimum)'), z.maximum(600_000, 'must be at most 600000'))),
+  longPollTimeoutMs: z.optional(z.number().check(integer, atLeast(10_000, 'must be at least 10000 (the server minimum)'), atMost(600_000, 'must be at most 600000'))),
   longPollBatchSize: z.optional(positiveInt(10_000)),
-  pollIntervalMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(100, 'must be at least 100'))),
+  pollIntervalMs: z.optional(z.number().check(integer, atLeast(100))),
   pollConcurrency: z.optional(positiveInt(256)),
   backgroundSync: z.optional(z.boolean()),
   logLevel: z.optional(oneOf(['debug', 'info', 'warn', 'error', 'silent'])),

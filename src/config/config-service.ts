@@ -7,7 +7,7 @@ import { storageKey, type StoragePort } from '../storage/port.js';
 import { decodeConfigSnapshot, encodeConfigSnapshot, type ConfigSnapshot } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
-import { dataIdSchema, fn, groupSchema, isStandardSchema, oneOf, parseOrThrow, signalSchema } from '../validation.js';
+import { atLeast, dataIdSchema, fn, groupSchema, isStandardSchema, matches, maxChars, oneOf, parseOrThrow, signalSchema } from '../validation.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
 import { longPoll, readConfig, readConfigDiscovering, type ConfigKey, type ConfigRead } from './protocol.js';
 import type { PublishConfigParams, RemoveConfigParams } from './write.js';
@@ -33,12 +33,12 @@ const typedFields = {
   schema: z.optional(z.custom<StandardSchemaV1>(isStandardSchema, 'must be a Standard Schema (zod, valibot, arktype, …)')),
   format: z.optional(oneOf(['json', 'yaml', 'properties', 'text'])),
 };
-const tagField = { tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))) };
+const tagField = { tag: z.optional(z.string().check(maxChars(16))) };
 const cacheField = {
   cache: z.optional(
     z.strictObject({
-      freshMs: z.number().check(z.minimum(0, 'must be at least 0')),
-      staleMs: z.optional(z.number().check(z.minimum(0, 'must be at least 0'))),
+      freshMs: z.number().check(atLeast(0)),
+      staleMs: z.optional(z.number().check(atLeast(0))),
       waitUntil: z.optional(fn<(promise: Promise<unknown>) => void>()),
     }),
   ),

@@ -1,10 +1,23 @@
 // Config writes: the publish/remove schemas and requests. A chunk of its own, loaded on the first write,
 // so apps that only read and listen (most edge apps) never ship it.
 import * as z from 'zod/mini';
-import { NacosError } from '../errors.js';
-import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
-import { dataIdSchema, groupSchema, signalSchema } from '../validation.js';
-import { describeKey, tenantParam, type CallOptions, type ConfigKey, type PublishFields } from './protocol.js';
+import {
+  dataIdSchema,
+  describeKey,
+  errorForStatus,
+  groupSchema,
+  matches,
+  maxChars,
+  NacosError,
+  signalSchema,
+  tenantParam,
+  type ApiGeneration,
+  type CallOptions,
+  type ConfigKey,
+  type NacosResponse,
+  type PublishFields,
+  type Transport,
+} from '../on-demand.js';
 
 const MAX_CONTENT_CHARS = 10 * 1024 * 1024;
 
@@ -14,20 +27,20 @@ export const publishSchema = z.strictObject({
   ...keyFields,
   content: z.string().check(
     z.refine((s) => s.trim() !== '', 'must not be blank'),
-    z.maxLength(MAX_CONTENT_CHARS, `must be at most ${MAX_CONTENT_CHARS} characters`),
+    maxChars(MAX_CONTENT_CHARS),
   ),
-  type: z.optional(z.string().check(z.maxLength(32, 'must be at most 32 characters'))),
-  tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))),
-  appName: z.optional(z.string().check(z.maxLength(128, 'must be at most 128 characters'))),
+  type: z.optional(z.string().check(maxChars(32))),
+  tag: z.optional(z.string().check(maxChars(16))),
+  appName: z.optional(z.string().check(maxChars(128))),
   betaIps: z.optional(z.string()),
-  casMd5: z.optional(z.string().check(z.regex(/^([0-9a-f]{32})?$/, 'must be a lower-case hex md5 or empty'))),
+  casMd5: z.optional(z.string().check(matches(/^([0-9a-f]{32})?$/, 'must be a lower-case hex md5 or empty'))),
   srcUser: z.optional(z.string()),
   encryptedDataKey: z.optional(z.string()),
-  desc: z.optional(z.string().check(z.maxLength(128, 'must be at most 128 characters'))),
+  desc: z.optional(z.string().check(maxChars(128))),
   configTags: z.optional(z.string()),
 });
 
-export const removeSchema = z.strictObject({ ...keyFields, tag: z.optional(z.string().check(z.maxLength(16, 'must be at most 16 characters'))) });
+export const removeSchema = z.strictObject({ ...keyFields, tag: z.optional(z.string().check(maxChars(16))) });
 
 /** Parameters of {@link NacosConfigService.publishConfig}. */
 export type PublishConfigParams = z.input<typeof publishSchema>;

@@ -6,7 +6,7 @@ import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { Transport } from '../transport/http.js';
 import { backoffMs, jitter, sleep } from '../util/time.js';
-import { fn, groupSchema, parseOrThrow, signalSchema } from '../validation.js';
+import { atLeast, atMost, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
 import { BeatScheduler, type BeatTask } from './beats.js';
 import { diffInstances, fingerprint, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
 import {
@@ -32,20 +32,20 @@ const DEFAULT_BEAT_INTERVAL_MS = 5000;
 const MAX_METADATA_JSON = 16 * 1024;
 
 const serviceNameSchema = z.string().check(
-  z.minLength(1, 'must not be empty'),
-  z.maxLength(512, 'must be at most 512 characters'),
+  nonEmpty(),
+  maxChars(512),
   z.refine((s) => !s.includes('@@'), 'must not contain @@ (give the group as groupName)'),
-  z.regex(/^[\p{L}\p{N}_\-.:~]+$/u, 'may contain only letters, digits and _ - . : ~'),
+  matches(/^[\p{L}\p{N}_\-.:~]+$/u, 'may contain only letters, digits and _ - . : ~'),
 );
-const clusterSchema = z.string().check(z.maxLength(64, 'must be at most 64 characters'), z.regex(/^[0-9A-Za-z-]+$/, 'may contain only ASCII letters, digits and -'));
+const clusterSchema = z.string().check(maxChars(64), matches(/^[0-9A-Za-z-]+$/, 'may contain only ASCII letters, digits and -'));
 const ipSchema = z.string().check(
-  z.minLength(1, 'must not be empty'),
-  z.maxLength(253, 'must be at most 253 characters'),
-  z.regex(/^(?:[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)(?:\.[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)*$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/, 'must be an IPv4 or IPv6 address or a host name'),
+  nonEmpty(),
+  maxChars(253),
+  matches(/^(?:[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)(?:\.[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)*$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/, 'must be an IPv4 or IPv6 address or a host name'),
 );
-const portSchema = z.number().check(z.int('must be an integer'), z.minimum(1, 'must be between 1 and 65535'), z.maximum(65535, 'must be between 1 and 65535'));
-const weightSchema = z.number().check(z.minimum(0, 'must be between 0 and 10000'), z.maximum(10_000, 'must be between 0 and 10000'));
-const metadataSchema = z.record(z.string().check(z.minLength(1, 'keys must not be empty'), z.maxLength(256, 'keys must be at most 256 characters')), z.string()).check(
+const portSchema = z.number().check(integer, atLeast(1, 'must be between 1 and 65535'), atMost(65535, 'must be between 1 and 65535'));
+const weightSchema = z.number().check(atLeast(0, 'must be between 0 and 10000'), atMost(10_000, 'must be between 0 and 10000'));
+const metadataSchema = z.record(z.string().check(nonEmpty('keys must not be empty'), maxChars(256, 'keys must be at most 256 characters')), z.string()).check(
   z.refine((m) => JSON.stringify(m).length <= MAX_METADATA_JSON, `must serialise to at most ${MAX_METADATA_JSON} characters`),
   z.refine((m) => preservedTimingsConsistent(m), 'preserved.heart.beat.interval must not exceed preserved.heart.beat.timeout or preserved.ip.delete.timeout, and each must be a positive integer'),
 );
@@ -76,7 +76,7 @@ const instanceFields = {
 const registerSchema = z.strictObject(instanceFields);
 const batchSchema = z.strictObject({
   ...serviceFields,
-  instances: z.array(z.strictObject({ ...instanceFields, serviceName: z.optional(serviceNameSchema), groupName: z.optional(groupSchema) })).check(z.minLength(1, 'must not be empty')),
+  instances: z.array(z.strictObject({ ...instanceFields, serviceName: z.optional(serviceNameSchema), groupName: z.optional(groupSchema) })).check(nonEmpty()),
 });
 const deregisterSchema = z.strictObject({ ...serviceFields, ip: ipSchema, port: portSchema, clusterName: z.optional(clusterSchema), ephemeral: z.optional(z.boolean()) });
 const clustersField = { clusters: z.optional(z.array(clusterSchema)) };
@@ -84,8 +84,8 @@ const getServiceSchema = z.strictObject({ ...serviceFields, ...clustersField });
 const listInstancesSchema = z.strictObject({ ...serviceFields, ...clustersField, healthyOnly: z.optional(z.boolean()) });
 const selectSchema = z.strictObject({ ...serviceFields, ...clustersField, random: z.optional(fn<() => number>()) });
 const listServicesSchema = z.strictObject({
-  pageNo: z.optional(z.number().check(z.int('must be an integer'), z.minimum(1, 'must be at least 1'))),
-  pageSize: z.optional(z.number().check(z.int('must be an integer'), z.minimum(1, 'must be at least 1'), z.maximum(1000, 'must be at most 1000'))),
+  pageNo: z.optional(z.number().check(integer, atLeast(1))),
+  pageSize: z.optional(z.number().check(integer, atLeast(1), atMost(1000, 'must be at most 1000'))),
   groupName: z.optional(groupSchema),
   signal: signalSchema,
 });
@@ -93,7 +93,7 @@ const subscribeSchema = z.strictObject({
   ...serviceFields,
   ...clustersField,
   subscribeCallback: fn<SubscribeCallback>('must be a function (instances, diff) => void'),
-  intervalMs: z.optional(z.number().check(z.int('must be an integer'), z.minimum(100, 'must be at least 100'))),
+  intervalMs: z.optional(z.number().check(integer, atLeast(100))),
   allowEmptyPush: z.optional(z.boolean()),
 });
 const unsubscribeSchema = z.strictObject({ ...serviceFields, ...clustersField, subscribeCallback: fn<SubscribeCallback>() });
