@@ -1,9 +1,20 @@
 // The config calls of servers without the v1 API (Nacos 3.2+): v3 client reads, admin writes and deletes.
 // A chunk of its own, loaded the first time a server turns out to be of that generation.
 import { envelopeError, parseEnvelope } from '../transport/envelope.js';
-import type { NacosResponse, Transport } from '../transport/http.js';
-import { configMd5Async } from '../util/crypto.js';
-import { describeKey, NOT_FOUND, READ_RETRY, requireLogin, tenantParam, type CallOptions, type ConfigKey, type ConfigRead, type PublishFields } from './protocol.js';
+import {
+  configMd5Async,
+  describeKey,
+  NOT_FOUND,
+  READ_RETRY,
+  requireLogin,
+  tenantParam,
+  type CallOptions,
+  type ConfigKey,
+  type ConfigRead,
+  type NacosResponse,
+  type PublishFields,
+  type Transport,
+} from '../on-demand.js';
 import { casError, isCasFailure } from './write.js';
 
 /** Reads one config through the v3 client API. */

@@ -1,4 +1,4 @@
-import { NacosError, type ValidationIssue } from '../errors.js';
+import { NacosError, type ValidationIssue } from '../on-demand.js';
 
 /** How config content is parsed for typed reads. `text` passes the string through. */
 export type ConfigFormat = 'json' | 'yaml' | 'properties' | 'text';

@@ -1,8 +1,6 @@
 import type { ClientConfig, SigningCredentials } from '../client-config.js';
-import { NacosError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { hmacSha1Base64 } from '../util/crypto.js';
-import { snippet, type Transport } from './http.js';
+import { hmacSha1Base64, NacosError, snippet, type Transport } from '../on-demand.js';
 
 /** A login answer. */
 export interface AccessToken {

@@ -1,7 +1,5 @@
 import type { ClientConfig, FetchLike } from '../client-config.js';
-import { isNacosError, NacosError } from '../errors.js';
-import { describeNetworkError } from './http.js';
-import { parseAddressServerBody, type ServerAddress } from './servers.js';
+import { describeNetworkError, isNacosError, NacosError, parseAddressServerBody, type ServerAddress } from '../on-demand.js';
 
 /**
  * Asks the address server (`endpoint`: `host[:port]` or a URL; port 8080 and `/nacos/serverlist` by
