@@ -22,6 +22,18 @@ export const DEFAULT_GROUP = 'DEFAULT_GROUP';
 
 /** How long key additions are gathered before a held long poll is re-issued to include them. */
 const RESTART_COALESCE_MS = 50;
+/** An unchanged snapshot is rewritten at most this often (its savedAt drives `cache` freshness). */
+const SNAPSHOT_REWRITE_MS = 1000;
+/** Per-key bookkeeping (storage keys, last snapshot written) is dropped past this many keys. */
+const MAX_KEY_STATES = 10_000;
+
+/** What the service remembers per config read: its storage keys and the last snapshot written. */
+interface KeyState {
+  readonly snapshotKey: string;
+  readonly failoverKey: string;
+  writtenMd5?: string | undefined;
+  writtenAt?: number;
+}
 
 const keyFields = {
   dataId: dataIdSchema,
@@ -129,6 +141,7 @@ export class NacosConfigService {
   readonly #loops = new Map<number, Promise<void>>();
   readonly #restarts = new Map<number, AbortController>();
   readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
+  readonly #keyStates = new Map<string, KeyState>();
   #failures = 0;
   #closed = false;
 
@@ -193,7 +206,7 @@ export class NacosConfigService {
     cache?: { freshMs: number; staleMs?: number | undefined; waitUntil?: ((promise: Promise<unknown>) => void) | undefined },
     useSnapshot = true,
   ): Promise<{ found: boolean; content: string; type: string | undefined }> {
-    const failover = await this.#storageGet(storageKey('failover', 'config', key.tenant, key.group, key.dataId));
+    const failover = await this.#storageGet(this.#state(key).failoverKey);
     if (failover !== undefined) {
       this.#log.debug(`getConfig ${key.group}/${key.dataId}: served from the failover entry`);
       return { found: true, content: failover, type: undefined };
@@ -224,7 +237,7 @@ export class NacosConfigService {
 
   /** The snapshot of `key`, or undefined when there is none or it is damaged (logged). */
   async #snapshot(key: ConfigKey): Promise<ConfigSnapshot | undefined> {
-    const text = await this.#storageGet(this.#snapshotKey(key));
+    const text = await this.#storageGet(this.#state(key).snapshotKey);
     if (text === undefined) return undefined;
     try {
       return await decodeConfigSnapshot(text);
@@ -431,8 +444,18 @@ export class NacosConfigService {
   // -------------------------------------------------------------------------------------------
   // internals
 
-  #snapshotKey(key: ConfigKey): string {
-    return storageKey('snapshot', 'config', key.tenant, key.group, key.dataId);
+  #state(key: ConfigKey): KeyState {
+    const id = idOf(key);
+    let state = this.#keyStates.get(id);
+    if (!state) {
+      if (this.#keyStates.size >= MAX_KEY_STATES) this.#keyStates.clear();
+      state = {
+        snapshotKey: storageKey('snapshot', 'config', key.tenant, key.group, key.dataId),
+        failoverKey: storageKey('failover', 'config', key.tenant, key.group, key.dataId),
+      };
+      this.#keyStates.set(id, state);
+    }
+    return state;
   }
 
   async #storageGet(key: string): Promise<string | undefined> {
@@ -449,16 +472,29 @@ export class NacosConfigService {
     // Until the preferred server's generation is known, the read itself finds it out (no separate probe).
     const known = this.#transport.knownPreferredGeneration();
     const read = known ? await readConfig(this.#transport, known, key, { signal, tag }) : await readConfigDiscovering(this.#transport, key, { signal, tag });
-    if (tag === undefined) {
-      const snapshotKey = this.#snapshotKey(key);
-      try {
-        if (read.found) await this.#storage.set(snapshotKey, encodeConfigSnapshot(read.content, read.md5, read.type));
-        else await this.#storage.delete(snapshotKey);
-      } catch (error) {
-        this.#log.warn(`could not write the snapshot of ${key.group}/${key.dataId}`, error);
-      }
-    }
+    if (tag === undefined) await this.#keepSnapshot(key, read);
     return read;
+  }
+
+  /**
+   * Keeps the snapshot in step with a server read (written when found, removed when absent). An unchanged
+   * snapshot is rewritten at most every SNAPSHOT_REWRITE_MS, so a busy getConfig loop does not rewrite the store
+   * on every call (with the fs adapter, a file write and rename each).
+   */
+  async #keepSnapshot(key: ConfigKey, read: ConfigRead): Promise<void> {
+    const state = this.#state(key);
+    const md5 = read.found ? read.md5 : '';
+    const now = Date.now();
+    if (state.writtenMd5 === md5 && now - (state.writtenAt ?? 0) < SNAPSHOT_REWRITE_MS) return;
+    try {
+      if (read.found) await this.#storage.set(state.snapshotKey, encodeConfigSnapshot(read.content, read.md5, read.type, now));
+      else await this.#storage.delete(state.snapshotKey);
+      state.writtenMd5 = md5;
+      state.writtenAt = now;
+    } catch (error) {
+      state.writtenMd5 = undefined;
+      this.#log.warn(`could not write the snapshot of ${key.group}/${key.dataId}`, error);
+    }
   }
 
   #unwatch(id: string): void {

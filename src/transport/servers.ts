@@ -73,6 +73,8 @@ export function parseAddressServerBody(body: string, defaultContextPath = DEFAUL
 export class ServerList {
   #servers: readonly ServerAddress[];
   #preferred = 0;
+  /** ordered() is on every request's path; the array is rebuilt only when the preference or the list changes. */
+  #ordered: readonly ServerAddress[] | undefined;
 
   constructor(servers: readonly ServerAddress[]) {
     this.#servers = servers;
@@ -83,9 +85,10 @@ export class ServerList {
   }
 
   /** Every server, preferred first, then the rest in list order (wrapping around). */
-  ordered(): ServerAddress[] {
+  ordered(): readonly ServerAddress[] {
     const n = this.#servers.length;
-    return Array.from({ length: n }, (_, i) => this.#servers[(this.#preferred + i) % n] as ServerAddress);
+    this.#ordered ??= Array.from({ length: n }, (_, i) => this.#servers[(this.#preferred + i) % n] as ServerAddress);
+    return this.#ordered;
   }
 
   /** Records a success: this server becomes the preferred one. Returns true when that changed. */
@@ -93,6 +96,7 @@ export class ServerList {
     const index = this.#servers.indexOf(server);
     if (index < 0 || index === this.#preferred) return false;
     this.#preferred = index;
+    this.#ordered = undefined;
     return true;
   }
 
@@ -104,5 +108,6 @@ export class ServerList {
     this.#servers = servers;
     const index = servers.findIndex((s) => same(s, current));
     this.#preferred = index < 0 ? 0 : index;
+    this.#ordered = undefined;
   }
 }
