@@ -1,0 +1,5 @@
+/** See bundle-size.mjs. */
+export function loadedSize(
+  code: string,
+  options?: { platform?: 'neutral' | 'node' | 'browser'; resolveDir?: string; alias?: Record<string, string>; external?: string[] },
+): Promise<{ code: string; minBytes: number; gzipBytes: number; files: number }>;
