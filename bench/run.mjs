@@ -3,14 +3,14 @@
 // alternating rounds (A B C D, then B C D A, …), reporting the median and the spread of the rounds.
 // Writes bench/results/latest.json, latest.md and chart.svg. Never part of `npm test`.
 //
-//   ROUNDS=3 DURATION_MS=3000 CHANGES=200 KEYS=10000 IDLE_MS=60000 npm run bench
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+//   ROUNDS=3 DURATION_MS=3000 WARMUP_MS=1000 CHANGES=200 KEYS=10000 IDLE_MS=60000 \
+//   SUB_CHANGES=30 SUB_GAP_MS=200 HB_INSTANCES=1000 HB_WINDOW_MS=30000 npm run bench
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { loadedSize } from '../scripts/bundle-size.mjs';
 import { readState, startServer, stopServer } from '../scripts/nacos-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,8 +20,14 @@ const DURATION_MS = Number(process.env.DURATION_MS ?? 3000);
 const CHANGES = Number(process.env.CHANGES ?? 200);
 const KEYS = Number(process.env.KEYS ?? 10_000);
 const IDLE_MS = Number(process.env.IDLE_MS ?? 60_000);
+const WARMUP_MS = Number(process.env.WARMUP_MS ?? 1000);
+const SUB_CHANGES = Number(process.env.SUB_CHANGES ?? 30);
+const SUB_GAP_MS = Number(process.env.SUB_GAP_MS ?? 200);
+const HB_INSTANCES = Number(process.env.HB_INSTANCES ?? 1000);
+const HB_WINDOW_MS = Number(process.env.HB_WINDOW_MS ?? 30_000);
 const NODE_SDK = 'nacos@2.6.3';
 const PYTHON_SDK = 'nacos-sdk-python==3.2.0';
+const JAVA_SDK = 'com.alibaba.nacos:nacos-client:3.2.1-2026.03.30';
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 // ------------------------------------------------------------------ peers, installed from their registries
@@ -42,14 +48,31 @@ function installPeers() {
   return python;
 }
 
+/** The Java SDK (stretch contender): built with Maven when mvn and javac are there; otherwise left out, with the reason. */
+function installJava() {
+  if (existsSync(join(peers, 'java', 'classes', 'Driver.class'))) return true;
+  const missing = ['mvn', 'javac', 'java'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status !== 0);
+  if (missing.length > 0) {
+    log(`leaving the Java SDK out: ${missing.join(', ')} not found`);
+    return false;
+  }
+  log(`installing ${JAVA_SDK} into bench/.peers/java (Maven)`);
+  execFileSync('sh', [join(here, 'peers', 'java', 'install.sh')], { stdio: 'inherit' });
+  return true;
+}
+
 if (!existsSync(join(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const python = installPeers();
+const java = installJava();
 
 const CONTENDERS = {
   floor: { label: 'floor (raw fetch)', command: process.execPath, args: [join(here, 'drivers', 'floor.mjs')] },
   edge: { label: 'nacos-edge', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs')] },
   'node-sdk': { label: `npm ${NODE_SDK}`, command: process.execPath, args: [join(here, 'drivers', 'node-sdk.mjs')] },
   'python-sdk': { label: `${PYTHON_SDK} (v2 API)`, command: python, args: [join(here, 'peers', 'python', 'driver.py')] },
+  'java-sdk': { label: `Java ${JAVA_SDK.split(':').slice(1).join(' ')}`, command: 'java', args: ['-cp', `${join(peers, 'java', 'classes')}:${join(peers, 'java', 'lib', '*')}`, 'Driver'] },
+  // Subscriptions only: nacos-edge polling every 200 ms instead of at the server's cacheMillis.
+  'edge-200': { label: 'nacos-edge (intervalMs 200)', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs'), 'intervalMs=200'] },
 };
 
 // ------------------------------------------------------------------ server
@@ -72,9 +95,9 @@ async function publish(dataId, content) {
  * Runs one driver to completion; `onLine` sees stdout lines as they come (READY, …). A driver still
  * running after `timeoutMs` is killed and reported as `{ timedOut: true }`.
  */
-function runDriver(name, params, onLine, timeoutMs = 120_000) {
+function runDriver(name, params, onLine, timeoutMs = 120_000, serverAddr = server) {
   const c = CONTENDERS[name];
-  const argv = [...c.args, `server=${server}`, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)];
+  const argv = [...c.args, `server=${serverAddr}`, `warmupMs=${WARMUP_MS}`, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)];
   const started = performance.now();
   const child = spawn(c.command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -124,8 +147,62 @@ async function rounds(names, runOne) {
   return per;
 }
 
-const results = { date: new Date().toISOString(), server: serverVersion, rounds: ROUNDS, node: process.version, scenarios: {} };
-const ALL = ['floor', 'edge', 'node-sdk', 'python-sdk'];
+const results = {
+  date: new Date().toISOString(),
+  server: serverVersion,
+  rounds: ROUNDS,
+  node: process.version,
+  settings: { DURATION_MS, WARMUP_MS, CHANGES, KEYS, IDLE_MS, SUB_CHANGES, SUB_GAP_MS, HB_INSTANCES, HB_WINDOW_MS },
+  scenarios: {},
+};
+const ALL = ['floor', 'edge', 'node-sdk', 'python-sdk', ...(java ? ['java-sdk'] : [])];
+const SDKS = ALL.filter((name) => name !== 'floor');
+
+async function registerPersistent(serviceName, ip, port, metadata = {}) {
+  const body = new URLSearchParams({ serviceName, ip, port: String(port), ephemeral: 'false', metadata: JSON.stringify(metadata) });
+  const res = await fetch(`http://${server}/nacos/v1/ns/instance`, { method: 'POST', body });
+  if ((await res.text()) !== 'ok') throw new Error(`register ${serviceName} ${ip}:${port} failed`);
+}
+
+/**
+ * A TCP relay in front of the server for the heartbeat scenario: port P relays HTTP and counts requests,
+ * P + 1000 relays gRPC (the SDKs' port offset) and counts bytes. Resettable counters.
+ */
+async function countingRelay() {
+  const [host, httpPort] = server.split(':');
+  const counts = { httpRequests: 0, bytes: 0 };
+  const relay = (targetPort, http) =>
+    createServer((socket) => {
+      const upstream = connect(Number(targetPort), host);
+      let tail = '';
+      socket.on('data', (chunk) => {
+        counts.bytes += chunk.length;
+        if (!http) return;
+        const text = tail + chunk.toString('latin1');
+        counts.httpRequests += text.match(/ HTTP\/1\.1\r\n/g)?.length ?? 0;
+        tail = text.slice(-11);
+      });
+      upstream.on('data', (chunk) => (counts.bytes += chunk.length));
+      socket.pipe(upstream).pipe(socket);
+      const close = () => (socket.destroy(), upstream.destroy());
+      socket.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+  const listen = (srv, port) => new Promise((ok, fail) => srv.once('error', fail).listen(port, '127.0.0.1', () => ok(srv.address().port)));
+  for (let attempt = 0; ; attempt++) {
+    const httpRelay = relay(httpPort, true);
+    const grpcRelay = relay(Number(httpPort) + 1000, false);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    try {
+      await listen(httpRelay, port);
+      await listen(grpcRelay, port + 1000);
+      return { address: `127.0.0.1:${port}`, counts, reset: () => ((counts.httpRequests = 0), (counts.bytes = 0)), close: () => (httpRelay.close(), grpcRelay.close()) };
+    } catch (error) {
+      httpRelay.close();
+      if (attempt > 20) throw error;
+    }
+  }
+}
 
 // 1. getConfig throughput
 for (const concurrency of [1, 32]) {
@@ -175,6 +252,71 @@ for (const concurrency of [1, 32]) {
   results.scenarios[`${KEYS} watched keys, idle`] = { edge: { heldPollsAvg: r.heldPollsAvg, extraRssMb: r.extraRssMb, cpuPercent: r.cpuPercent } };
 }
 
+// 4. naming: listInstances throughput (10 persistent instances, subscribe=false where the SDK caches)
+for (const concurrency of [1, 32]) {
+  const serviceName = `bench-list-${Date.now()}`;
+  for (let i = 1; i <= 10; i++) await registerPersistent(serviceName, `10.66.0.${i}`, 8080);
+  log(`listInstances, concurrency ${concurrency}`);
+  const per = await rounds(ALL, (name) => runDriver(name, { scenario: 'listinstances', serviceName, concurrency, durationMs: DURATION_MS }));
+  results.scenarios[`listInstances c=${concurrency}`] = Object.fromEntries(
+    Object.entries(per).map(([name, runs]) => [name, { opsPerSec: median(runs.map((r) => r.opsPerSec)), spread: spread(runs.map((r) => r.opsPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), instances: runs[0].instances }]),
+  );
+}
+
+// 4b. register → visible to another client's subscription: the orchestrator registers instances stamped with
+// their send time (metadata seq, t), SUB_GAP_MS apart; each driver's callback subtracts.
+{
+  const SUB = [...ALL.slice(0, 2), 'edge-200', ...ALL.slice(2)];
+  log(`register → subscription callback, ${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart`);
+  const per = await rounds(SUB, async (name) => {
+    const serviceName = `bench-sub-${name}-${Date.now()}`;
+    let ready;
+    const isReady = new Promise((r) => (ready = r));
+    const run = runDriver(name, { scenario: 'subscribe', serviceName, changes: SUB_CHANGES }, (line) => line === 'READY' && ready(), 30_000 + SUB_CHANGES * SUB_GAP_MS);
+    await Promise.race([isReady, run]);
+    for (let i = 1; i <= SUB_CHANGES; i++) {
+      await registerPersistent(serviceName, '10.67.0.1', 9000 + i, { seq: String(i), t: String(performance.timeOrigin + performance.now()) });
+      await new Promise((r) => setTimeout(r, SUB_GAP_MS));
+    }
+    const result = await run;
+    if (result.timedOut) return { p50: undefined, p99: undefined, delivered: 0 };
+    return { p50: quantile(result.latencies, 0.5), p99: quantile(result.latencies, 0.99), delivered: result.latencies.length };
+  });
+  results.scenarios['register → subscription callback'] = Object.fromEntries(
+    Object.entries(per).map(([name, runs]) => {
+      const ok = runs.filter((r) => r.p50 !== undefined);
+      if (ok.length === 0) return [name, { p50: undefined, p99: undefined, spreadP50: [undefined, undefined], delivered: 0, note: 'no callback within the run' }];
+      return [name, { p50: median(ok.map((r) => r.p50)), p99: median(ok.map((r) => r.p99)), spreadP50: spread(ok.map((r) => r.p50)), delivered: median(ok.map((r) => r.delivered)) }];
+    }),
+  );
+}
+
+// 5. heartbeats: HB_INSTANCES ephemeral instances (one per service) from one client, through a counting relay:
+// HTTP requests/s and bytes/s on the wire, and the client's CPU, over HB_WINDOW_MS after registering.
+{
+  log(`${HB_INSTANCES} ephemeral instances from one client, ${HB_WINDOW_MS} ms window`);
+  const relay = await countingRelay();
+  const per = await rounds(SDKS, async (name) => {
+    let windowStart = 0;
+    const result = await runDriver(
+      name,
+      { scenario: 'heartbeats', serviceName: `bench-hb-${name}-${Date.now()}`, instances: HB_INSTANCES, windowMs: HB_WINDOW_MS },
+      (line) => line === 'READY' && (relay.reset(), (windowStart = performance.now())),
+      120_000 + HB_WINDOW_MS,
+      relay.address,
+    );
+    const seconds = (performance.now() - windowStart) / 1000;
+    return { ...result, requestsPerSec: relay.counts.httpRequests / seconds, kbPerSec: relay.counts.bytes / 1024 / seconds };
+  });
+  relay.close();
+  results.scenarios[`${HB_INSTANCES} ephemeral instances`] = Object.fromEntries(
+    Object.entries(per).map(([name, runs]) => [
+      name,
+      { requestsPerSec: median(runs.map((r) => r.requestsPerSec)), kbPerSec: median(runs.map((r) => r.kbPerSec)), cpuPercent: median(runs.map((r) => r.cpuPercent)), registerMs: median(runs.map((r) => r.registerMs)) },
+    ]),
+  );
+}
+
 // 6. cold start: process start + import + first getConfig
 {
   const dataId = `bench-cold-${Date.now()}`;
@@ -189,18 +331,14 @@ for (const concurrency of [1, 32]) {
 // 7. bundle size
 {
   log('bundle sizes');
-  const dir = mkdtempSync(join(tmpdir(), 'nacos-edge-bench-size-'));
-  // As an app bundles it: minified, code splitting (lazy chunks such as the YAML parser are not counted).
+  // As an app loads it: the entry chunk and its static imports, each gzipped (scripts/bundle-size.mjs).
   const size = async (code, platform, resolveDir) => {
-    const entry = join(resolveDir === root ? dir : resolveDir, `entry-${Math.random().toString(36).slice(2)}.mjs`);
-    writeFileSync(entry, code);
-    const out = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', platform, target: 'es2022', write: false, outdir: join(dir, 'out'), logLevel: 'silent', splitting: true, external: platform === 'node' ? ['proxy-agent'] : [] });
-    const main = out.outputFiles.find((f) => f.path.endsWith(`${entry.split('/').pop().replace('.mjs', '.js')}`)) ?? out.outputFiles[0];
-    return { minBytes: main.contents.length, gzipBytes: gzipSync(main.contents, { level: 9 }).length };
+    const { minBytes, gzipBytes, files } = await loadedSize(code, { platform, resolveDir, external: platform === 'node' ? ['proxy-agent'] : [] });
+    return { minBytes, gzipBytes, files };
   };
   results.scenarios['bundle size'] = {
-    'edge (config only)': await size(`export { NacosConfigService, ClientConfigBuilder } from ${JSON.stringify(join(root, 'dist', 'index.js'))};`, 'neutral', root),
-    'edge (config + naming)': await size(`export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from ${JSON.stringify(join(root, 'dist', 'index.js'))};`, 'neutral', root),
+    'edge (config only)': await size(`export { NacosConfigService, ClientConfigBuilder } from ${JSON.stringify(join(root, 'dist', 'index.js'))};`, 'neutral'),
+    'edge (config + naming)': await size(`export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from ${JSON.stringify(join(root, 'dist', 'index.js'))};`, 'neutral'),
     'node-sdk (for Node; it cannot bundle for browsers or neutral)': await size(`export { NacosConfigClient, NacosNamingClient } from 'nacos';`, 'node', join(peers, 'node')),
   };
 }
@@ -213,7 +351,7 @@ writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, n
 
 const fmt = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(digits));
 const label = (name) => CONTENDERS[name]?.label ?? name;
-let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds).\nRatios are the ones that matter; the machines are shared and noisy.\n\n`;
+let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds); throughput after a ${WARMUP_MS} ms warm-up for every contender.\nRatios are the ones that matter; the machines are shared and noisy.\n\n`;
 for (const c of [1, 32]) {
   const s = results.scenarios[`getConfig c=${c}`];
   md += `## getConfig, concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;
@@ -234,6 +372,28 @@ for (const c of [1, 32]) {
   const [key, s] = Object.entries(results.scenarios).find(([k]) => k.includes('watched keys'));
   md += `## ${key}\n\n| contender | long polls held | extra RSS MB | CPU % of a core |\n|---|---|---|---|\n| nacos-edge | ${fmt(s.edge.heldPollsAvg, 1)} | ${fmt(s.edge.extraRssMb, 1)} | ${fmt(s.edge.cpuPercent, 2)} |\n\n`;
 }
+for (const c of [1, 32]) {
+  const s = results.scenarios[`listInstances c=${c}`];
+  md += `## listInstances (10 instances), concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;
+  for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`;
+  md += '\n';
+}
+{
+  const s = results.scenarios['register → subscription callback'];
+  md += `## register → another client's subscription callback (${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart)\n\nThe floor polls the list back to back. Python and Java are pushed over gRPC; npm nacos and nacos-edge poll over HTTP, by default at the server's cacheMillis (10 s on this server).\n\n| contender | p50 ms | p99 ms | p50 spread | delivered | × floor (p50) | × nacos-edge (p50) |\n|---|---|---|---|---|---|---|\n`;
+  for (const [name, r] of Object.entries(s)) {
+    md += r.note
+      ? `| ${label(name)} | ${r.note} | | | | | |\n`
+      : `| ${label(name)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.spreadP50[0], 1)}–${fmt(r.spreadP50[1], 1)} | ${r.delivered} | ${fmt(r.p50 / s.floor.p50, 1)} | ${fmt(r.p50 / s.edge.p50, 2)} |\n`;
+  }
+  md += '\n';
+}
+{
+  const [key, s] = Object.entries(results.scenarios).find(([k]) => k.includes('ephemeral instances'));
+  md += `## ${key} from one client (one per service), ${HB_WINDOW_MS / 1000} s window\n\nCounted by a relay in front of the server: HTTP requests (beats) and all bytes, HTTP and gRPC.\n\n| contender | HTTP requests/s | KB/s on the wire | client CPU % of a core | register all, ms |\n|---|---|---|---|---|\n`;
+  for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.requestsPerSec, 1)} | ${fmt(r.kbPerSec, 1)} | ${fmt(r.cpuPercent, 2)} | ${fmt(r.registerMs, 0)} |\n`;
+  md += '\n';
+}
 {
   const s = results.scenarios['cold start (process + import + first getConfig)'];
   md += `## cold start: process + import + first getConfig\n\n| contender | ms | spread | × floor | × nacos-edge |\n|---|---|---|---|---|\n`;
@@ -242,8 +402,8 @@ for (const c of [1, 32]) {
 }
 {
   const s = results.scenarios['bundle size'];
-  md += `## bundle size (esbuild, minified)\n\n| entry | min bytes | gzip bytes |\n|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) md += `| ${name} | ${r.minBytes} | ${r.gzipBytes} |\n`;
+  md += `## bundle size (esbuild, minified; the entry chunk and its static imports, each gzipped)\n\n| entry | min bytes | gzip bytes | files |\n|---|---|---|---|\n`;
+  for (const [name, r] of Object.entries(s)) md += `| ${name} | ${r.minBytes} | ${r.gzipBytes} | ${r.files} |\n`;
   md += '\n';
 }
 writeFileSync(join(here, 'results', 'latest.md'), md);

@@ -9,8 +9,18 @@ export function report(result) {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
-/** Runs `op` with `concurrency` workers for `durationMs`; ops/s and latency quantiles. */
-export async function throughput(op, concurrency, durationMs) {
+/**
+ * Runs `op` with `concurrency` workers for `durationMs`, after the same load for `warmupMs` (default: the
+ * `warmupMs` argument, else 1000) whose figures are dropped; ops/s and latency quantiles. Every contender
+ * warms up the same way, so the figures are steady-state ones (JIT-compiled, pools open); the cold
+ * start scenario measures the rest.
+ */
+export async function throughput(op, concurrency, durationMs, warmupMs = Number(args.warmupMs ?? 1000)) {
+  if (warmupMs > 0) await measure(op, concurrency, warmupMs);
+  return measure(op, concurrency, durationMs);
+}
+
+async function measure(op, concurrency, durationMs) {
   const latencies = [];
   const deadline = now() + durationMs;
   const started = now();
