@@ -12,15 +12,16 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadedSize } from '../../scripts/bundle-size.mjs';
 
-// Ceilings in bytes (gzip -9). The config-only core misses the 15 kB target at ~16.2 kB in 3 files: zod/mini is
+// Ceilings in bytes (gzip -9). The config-only core misses the 15 kB target at ~16.8 kB in 4 files: zod/mini is
 // ~6.3 kB of it and our code ~9.3 kB (gzipped as one file), plus per-file gzip overhead. Until this was fixed
 // the test counted the entry chunk alone, leaving out the statically imported chunks (MD5 among them): the
 // honest figure was ~21 kB. Loading login/signing, discovery, typed configs, writes, the 3.2+ API and MD5 on
-// demand, checks as z.refine, and one door into the core for on-demand chunks (src/on-demand.ts) took it here.
+// demand, checks as z.refine, and one door into the core for on-demand chunks (src/on-demand.ts) took it to
+// 16.3 kB; bundling dist/ (scripts/build.mjs, for a 60–100 ms faster Node import) costs 0.4 kB of that back.
 const BUDGETS = {
-  'config only: NacosConfigService + ClientConfigBuilder': { code: "export { NacosConfigService, ClientConfigBuilder } from 'nacos-edge';", gzip: 16_500 },
-  'core + naming: + NacosNamingService': { code: "export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from 'nacos-edge';", gzip: 23_400 },
-  'v1 facade: NacosClient': { code: "export { NacosClient } from 'nacos-edge';", gzip: 25_200 },
+  'config only: NacosConfigService + ClientConfigBuilder': { code: "export { NacosConfigService, ClientConfigBuilder } from 'nacos-edge';", gzip: 16_800 },
+  'core + naming: + NacosNamingService': { code: "export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from 'nacos-edge';", gzip: 23_500 },
+  'v1 facade: NacosClient': { code: "export { NacosClient } from 'nacos-edge';", gzip: 25_300 },
   'nacos-edge/storage/memory': { code: "export { createStorage } from 'nacos-edge/storage/memory';", gzip: 300 },
   'nacos-edge/storage/indexeddb': { code: "export { createStorage } from 'nacos-edge/storage/indexeddb';", gzip: 900 },
   'nacos-edge/storage/cloudflare-kv': { code: "export { createStorage } from 'nacos-edge/storage/cloudflare-kv';", gzip: 3_600 },
