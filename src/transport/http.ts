@@ -221,7 +221,14 @@ export class Transport {
   #tokenManager(): Promise<TokenManager> | undefined {
     const { username, password } = this.#config;
     if (username === undefined) return undefined;
-    this.#tokens ??= import('./auth.js').then(({ login, TokenManager }) => new TokenManager(username, password ?? '', (u, p, signal) => login(this, this.#log, u, p, signal)));
+    this.#tokens ??= import('./auth.js').then(
+      ({ login, TokenManager }) => new TokenManager(username, password ?? '', (u, p, signal) => login(this, this.#log, u, p, signal)),
+      (error: unknown) => {
+        // A chunk that failed to load (a browser offline for a moment) is tried again on the next request.
+        this.#tokens = undefined;
+        throw error;
+      },
+    );
     return this.#tokens;
   }
 

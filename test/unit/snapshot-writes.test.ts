@@ -1,0 +1,43 @@
+// Snapshot bookkeeping on the read path, against the in-process FAKE (test/unit/fake-nacos.ts): a read loop
+// must not rewrite an unchanged snapshot on every call, and a change must reach the snapshot at once.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClientConfig, NacosConfigService, type StoragePort } from '../../src/index.js';
+import { createStorage } from '../../src/storage/memory.js';
+import { createFakeNacos } from './fake-nacos.js';
+
+const services: NacosConfigService[] = [];
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.shutdown()));
+});
+
+function countingStorage() {
+  const inner = createStorage();
+  const writes: string[] = [];
+  const storage: StoragePort = {
+    get: (key) => inner.get(key),
+    set: async (key, value) => {
+      writes.push(key);
+      await inner.set(key, value);
+    },
+    delete: (key) => inner.delete(key),
+    list: (prefix) => inner.list(prefix),
+  };
+  return { storage, writes, inner };
+}
+
+describe('snapshot writes on the read path (fake)', () => {
+  it('an unchanged config is written once for a burst of reads; a changed one at once, with the new content', async () => {
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('app.properties', 'a=1');
+    const { storage, writes, inner } = countingStorage();
+    const config = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: 'fake-nacos.test:8848', fetch: fake.fetch, storage, logLevel: 'silent' }));
+    services.push(config);
+    for (let i = 0; i < 20; i++) expect(await config.getConfig({ dataId: 'app.properties' })).toBe('a=1');
+    expect(writes).toHaveLength(1);
+    fake.setConfig('app.properties', 'a=2');
+    expect(await config.getConfig({ dataId: 'app.properties' })).toBe('a=2');
+    expect(writes).toHaveLength(2);
+    const [key] = await inner.list('snapshot/');
+    expect(JSON.parse((await inner.get(key as string)) as string)).toMatchObject({ content: 'a=2' });
+  });
+});
