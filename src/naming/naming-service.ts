@@ -30,6 +30,17 @@ const DEFAULT_GROUP = 'DEFAULT_GROUP';
 const DEFAULT_CLUSTER = 'DEFAULT';
 const DEFAULT_BEAT_INTERVAL_MS = 5000;
 const MAX_METADATA_JSON = 16 * 1024;
+/** An unchanged instance-list snapshot is rewritten at most this often. */
+const SNAPSHOT_REWRITE_MS = 1000;
+/** Snapshot bookkeeping is dropped past this many lists. */
+const MAX_SNAPSHOT_STATES = 10_000;
+
+/** The storage key of one list's snapshot and what was last written there. */
+interface ListSnapshotState {
+  readonly key: string;
+  written?: string | undefined;
+  writtenAt?: number;
+}
 
 const serviceNameSchema = z.string().check(
   nonEmpty(),
@@ -169,6 +180,7 @@ export class NacosNamingService {
   /** Every instance this client registered and has not deregistered, by instanceKey. */
   readonly #registered = new Map<string, InstanceFields>();
   readonly #subscriptions = new Map<string, Subscription>();
+  readonly #snapshots = new Map<string, ListSnapshotState>();
   #closed = false;
 
   private constructor(config: ClientConfig) {
@@ -325,22 +337,49 @@ export class NacosNamingService {
    */
   async #list(serviceName: string, groupName: string, clusters: string[], healthyOnly: boolean, signal: AbortSignal | undefined): Promise<ServiceInfo> {
     const namespaceId = this.#config.namespaceId || 'public';
-    const snapshotKey = storageKey('snapshot', 'naming', namespaceId, groupName, serviceName, [...clusters].sort().join(','));
+    const snapshot = this.#snapshotState(namespaceId, groupName, serviceName, clusters);
     try {
       const { generation } = await this.#transport.preferredGeneration(signal);
       const service = await listInstances(this.#transport, generation, { serviceName, groupName, namespaceId, clusters, healthyOnly }, signal);
-      if (!healthyOnly) {
-        await this.#storage.set(snapshotKey, JSON.stringify({ v: 1, service, savedAt: Date.now() })).catch((error: unknown) => {
-          this.#log.warn(`could not write the instance-list snapshot of ${groupName}/${serviceName}`, error);
-        });
-      }
+      if (!healthyOnly) await this.#keepSnapshot(snapshot, service, `${groupName}/${serviceName}`);
       return service;
     } catch (error) {
       if (!isNacosError(error, 'UNAVAILABLE')) throw error;
-      const snapshot = await this.#readServiceSnapshot(snapshotKey);
-      if (!snapshot) throw error;
+      const saved = await this.#readServiceSnapshot(snapshot.key);
+      if (!saved) throw error;
       this.#log.warn(`no server answered; serving the instance-list snapshot of ${groupName}/${serviceName} (${error.message})`);
-      return healthyOnly ? { ...snapshot, hosts: snapshot.hosts.filter((h) => h.healthy) } : snapshot;
+      return healthyOnly ? { ...saved, hosts: saved.hosts.filter((h) => h.healthy) } : saved;
+    }
+  }
+
+  #snapshotState(namespaceId: string, groupName: string, serviceName: string, clusters: readonly string[]): ListSnapshotState {
+    const clusterList = [...clusters].sort().join(',');
+    const id = `${namespaceId}\x02${groupName}\x02${serviceName}\x02${clusterList}`;
+    let state = this.#snapshots.get(id);
+    if (!state) {
+      if (this.#snapshots.size >= MAX_SNAPSHOT_STATES) this.#snapshots.clear();
+      state = { key: storageKey('snapshot', 'naming', namespaceId, groupName, serviceName, clusterList) };
+      this.#snapshots.set(id, state);
+    }
+    return state;
+  }
+
+  /**
+   * Writes the snapshot of a list the server answered. One the server marks unchanged (same checksum, refresh
+   * time and size) is rewritten at most every SNAPSHOT_REWRITE_MS, so a busy listInstances loop does not
+   * serialise and store the whole list on every call.
+   */
+  async #keepSnapshot(state: ListSnapshotState, service: ServiceInfo, what: string): Promise<void> {
+    const version = `${service.checksum}|${service.lastRefTime}|${service.hosts.length}`;
+    const now = Date.now();
+    if (service.checksum !== '' && state.written === version && now - (state.writtenAt ?? 0) < SNAPSHOT_REWRITE_MS) return;
+    try {
+      await this.#storage.set(state.key, JSON.stringify({ v: 1, service, savedAt: now }));
+      state.written = version;
+      state.writtenAt = now;
+    } catch (error) {
+      state.written = undefined;
+      this.#log.warn(`could not write the instance-list snapshot of ${what}`, error);
     }
   }
 

@@ -90,17 +90,17 @@ export class Transport {
    */
   scope(signal?: AbortSignal): { signal: AbortSignal; abort: () => void; release: () => void } {
     const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
+    let unfollow: (() => void) | undefined;
     if (this.#closed) controller.abort(shutdownReason());
     else if (signal?.aborted) controller.abort(signal.reason);
-    else signal?.addEventListener('abort', onAbort, { once: true });
+    else if (signal) unfollow = follow(signal, controller);
     this.#scopes.add(controller);
     return {
       signal: controller.signal,
       abort: () => controller.abort(new NacosError('TIMEOUT', 'timed out')),
       release: () => {
         this.#scopes.delete(controller);
-        signal?.removeEventListener('abort', onAbort);
+        unfollow?.();
       },
     };
   }
@@ -342,6 +342,34 @@ export class Transport {
       scope.release();
     }
   }
+}
+
+/** The scopes following each caller signal: one abort listener per signal, however many requests share it. */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Aborts `child` when `parent` aborts; returns the undo. A listener per request on one shared signal (a loop's,
+ * or a caller's passed to 100 concurrent calls) would pile up and make Node warn of a leak past 10.
+ */
+function follow(parent: AbortSignal, child: AbortController): () => void {
+  let children = followers.get(parent);
+  if (!children) {
+    const set = new Set<AbortController>();
+    children = set;
+    followers.set(parent, set);
+    parent.addEventListener(
+      'abort',
+      () => {
+        for (const c of set) c.abort(parent.reason);
+        set.clear();
+        followers.delete(parent);
+      },
+      { once: true },
+    );
+  }
+  children.add(child);
+  const set = children;
+  return () => set.delete(child);
 }
 
 /**

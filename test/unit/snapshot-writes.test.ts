@@ -1,7 +1,7 @@
 // Snapshot bookkeeping on the read path, against the in-process FAKE (test/unit/fake-nacos.ts): a read loop
 // must not rewrite an unchanged snapshot on every call, and a change must reach the snapshot at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClientConfig, NacosConfigService, type StoragePort } from '../../src/index.js';
+import { createClientConfig, isNacosError, NacosConfigService, type StoragePort } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
 import { createFakeNacos } from './fake-nacos.js';
 
@@ -39,5 +39,37 @@ describe('snapshot writes on the read path (fake)', () => {
     expect(writes).toHaveLength(2);
     const [key] = await inner.list('snapshot/');
     expect(JSON.parse((await inner.get(key as string)) as string)).toMatchObject({ content: 'a=2' });
+  });
+});
+
+describe('one caller signal shared by many calls (fake)', () => {
+  it('adds one abort listener, not one per call, and aborting it ends every call', async () => {
+    const { getEventListeners } = await import('node:events');
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('shared', 'x');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let gated = false;
+    let held = 0;
+    const slowFetch = async (input: Request | string | URL, init?: RequestInit) => {
+      if (gated) {
+        held++;
+        await Promise.race([gate, new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))]);
+      }
+      return fake.fetch(input, init);
+    };
+    const config = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: 'fake-nacos.test:8848', fetch: slowFetch, logLevel: 'silent' }));
+    services.push(config);
+    expect(await config.getConfig({ dataId: 'shared' })).toBe('x'); // learns the server generation
+    gated = true;
+    const controller = new AbortController();
+    const calls = Array.from({ length: 50 }, () => config.getConfig({ dataId: 'shared', signal: controller.signal, snapshot: false }).then(() => 'ok', (e: unknown) => e));
+    for (const deadline = Date.now() + 5000; held < 50 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 1));
+    expect(held).toBe(50);
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+    controller.abort();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.every((o) => isNacosError(o, 'ABORTED'))).toBe(true);
+    release();
   });
 });
