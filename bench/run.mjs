@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadedSize } from '../scripts/bundle-size.mjs';
+import { render } from './render.mjs';
 import { readState, startServer, stopServer } from '../scripts/nacos-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -346,90 +347,7 @@ for (const concurrency of [1, 32]) {
 if (state && (!before || before.pid !== state.pid)) await stopServer('bench');
 
 // ------------------------------------------------------------------ output
+results.labels = Object.fromEntries(Object.entries(CONTENDERS).map(([name, c]) => [name, c.label]));
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-
-const fmt = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(digits));
-const label = (name) => CONTENDERS[name]?.label ?? name;
-let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds); throughput after a ${WARMUP_MS} ms warm-up for every contender.\nRatios are the ones that matter; the machines are shared and noisy.\n\n`;
-for (const c of [1, 32]) {
-  const s = results.scenarios[`getConfig c=${c}`];
-  md += `## getConfig, concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`;
-  md += '\n';
-}
-{
-  const s = results.scenarios['publish → listener'];
-  md += `## publish → listener callback (${CHANGES} changes per run)\n\n| contender | p50 ms | p99 ms | p50 spread | × floor (p50) | × nacos-edge (p50) |\n|---|---|---|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) {
-    md += r.note
-      ? `| ${label(name)} | ${r.note} | | | | |\n`
-      : `| ${label(name)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.spreadP50[0], 2)}–${fmt(r.spreadP50[1], 2)} | ${fmt(r.p50 / s.floor.p50, 2)} | ${fmt(r.p50 / s.edge.p50, 2)} |\n`;
-  }
-  md += '\n';
-}
-{
-  const [key, s] = Object.entries(results.scenarios).find(([k]) => k.includes('watched keys'));
-  md += `## ${key}\n\n| contender | long polls held | extra RSS MB | CPU % of a core |\n|---|---|---|---|\n| nacos-edge | ${fmt(s.edge.heldPollsAvg, 1)} | ${fmt(s.edge.extraRssMb, 1)} | ${fmt(s.edge.cpuPercent, 2)} |\n\n`;
-}
-for (const c of [1, 32]) {
-  const s = results.scenarios[`listInstances c=${c}`];
-  md += `## listInstances (10 instances), concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`;
-  md += '\n';
-}
-{
-  const s = results.scenarios['register → subscription callback'];
-  md += `## register → another client's subscription callback (${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart)\n\nThe floor polls the list back to back. Python and Java are pushed over gRPC; npm nacos and nacos-edge poll over HTTP, by default at the server's cacheMillis (10 s on this server).\n\n| contender | p50 ms | p99 ms | p50 spread | delivered | × floor (p50) | × nacos-edge (p50) |\n|---|---|---|---|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) {
-    md += r.note
-      ? `| ${label(name)} | ${r.note} | | | | | |\n`
-      : `| ${label(name)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.spreadP50[0], 1)}–${fmt(r.spreadP50[1], 1)} | ${r.delivered} | ${fmt(r.p50 / s.floor.p50, 1)} | ${fmt(r.p50 / s.edge.p50, 2)} |\n`;
-  }
-  md += '\n';
-}
-{
-  const [key, s] = Object.entries(results.scenarios).find(([k]) => k.includes('ephemeral instances'));
-  md += `## ${key} from one client (one per service), ${HB_WINDOW_MS / 1000} s window\n\nCounted by a relay in front of the server: HTTP requests (beats) and all bytes, HTTP and gRPC.\n\n| contender | HTTP requests/s | KB/s on the wire | client CPU % of a core | register all, ms |\n|---|---|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.requestsPerSec, 1)} | ${fmt(r.kbPerSec, 1)} | ${fmt(r.cpuPercent, 2)} | ${fmt(r.registerMs, 0)} |\n`;
-  md += '\n';
-}
-{
-  const s = results.scenarios['cold start (process + import + first getConfig)'];
-  md += `## cold start: process + import + first getConfig\n\n| contender | ms | spread | × floor | × nacos-edge |\n|---|---|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.ms, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.ms / s.floor.ms, 2)} | ${fmt(r.ms / s.edge.ms, 2)} |\n`;
-  md += '\n';
-}
-{
-  const s = results.scenarios['bundle size'];
-  md += `## bundle size (esbuild, minified; the entry chunk and its static imports, each gzipped)\n\n| entry | min bytes | gzip bytes | files |\n|---|---|---|---|\n`;
-  for (const [name, r] of Object.entries(s)) md += `| ${name} | ${r.minBytes} | ${r.gzipBytes} | ${r.files} |\n`;
-  md += '\n';
-}
-writeFileSync(join(here, 'results', 'latest.md'), md);
-
-// A small bar chart: getConfig ops/s at c=1 and c=32 per contender.
-{
-  const names = ALL;
-  const series = [1, 32].map((c) => names.map((n) => results.scenarios[`getConfig c=${c}`][n].opsPerSec));
-  const max = Math.max(...series.flat());
-  const W = 640;
-  const rowH = 26;
-  const left = 200;
-  let y = 40;
-  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${40 + names.length * rowH * 2 + 40}" font-family="system-ui, sans-serif" font-size="12">`;
-  svg += `<text x="10" y="20" font-size="14" font-weight="bold">getConfig ops/s (${results.server}; longer is better)</text>`;
-  names.forEach((n, i) => {
-    [0, 1].forEach((k) => {
-      const v = series[k][i];
-      const w = ((W - left - 80) * v) / max;
-      svg += `<text x="10" y="${y + 14}">${label(n)} ${k === 0 ? 'c=1' : 'c=32'}</text>`;
-      svg += `<rect x="${left}" y="${y + 3}" width="${w.toFixed(1)}" height="16" fill="${n === 'edge' ? '#2f80ed' : n === 'floor' ? '#9aa5b1' : '#f2994a'}" opacity="${k === 0 ? 0.7 : 1}"/>`;
-      svg += `<text x="${left + w + 6}" y="${y + 15}">${Math.round(v)}</text>`;
-      y += rowH;
-    });
-  });
-  svg += '</svg>\n';
-  writeFileSync(join(here, 'results', 'chart.svg'), svg);
-}
-process.stdout.write(md);
+process.stdout.write(render(results));
