@@ -44,7 +44,7 @@ describe('snapshot writes on the read path (fake)', () => {
 
 describe('one caller signal shared by many calls (fake)', () => {
   it('adds one abort listener, not one per call, and aborting it ends every call', async () => {
-    const { getEventListeners } = await import('node:events');
+    const { EventEmitter } = await import('node:events');
     const fake = createFakeNacos({ generation: 'v1' });
     fake.setConfig('shared', 'x');
     let release!: () => void;
@@ -66,7 +66,7 @@ describe('one caller signal shared by many calls (fake)', () => {
     const calls = Array.from({ length: 50 }, () => config.getConfig({ dataId: 'shared', signal: controller.signal, snapshot: false }).then(() => 'ok', (e: unknown) => e));
     for (const deadline = Date.now() + 5000; held < 50 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 1));
     expect(held).toBe(50);
-    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+    expect(EventEmitter.getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
     controller.abort();
     const outcomes = await Promise.all(calls);
     expect(outcomes.every((o) => isNacosError(o, 'ABORTED'))).toBe(true);
