@@ -2,30 +2,32 @@
 // Storage figures: gzip size of each entry bundled alone (esbuild, minified, neutral platform), and the
 // time of one snapshot read per adapter in Node (memory, fs, IndexedDB via fake-indexeddb). Not part of npm test.
 import 'fake-indexeddb/auto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { gzipSync } from 'node:zlib';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { loadedSize } from '../scripts/bundle-size.mjs';
 
+// Sizes of the public entries from dist/ as an app loads them (scripts/bundle-size.mjs).
+const dist = (path) => JSON.stringify(resolve('dist', path));
 const entries = {
-  'nacos-edge (core, config + naming)': 'src/index.ts',
-  'nacos-edge/storage/memory': 'src/storage/memory.ts',
-  'nacos-edge/storage/fs': 'src/storage/fs.ts',
-  'nacos-edge/storage/indexeddb': 'src/storage/indexeddb.ts',
-  'nacos-edge/storage/cloudflare-kv': 'src/storage/cloudflare-kv.ts',
+  'nacos-edge (NacosConfigService + NacosNamingService)': [`export { NacosConfigService, NacosNamingService } from ${dist('index.js')};`, 'neutral'],
+  'nacos-edge/storage/memory': [`export { createStorage } from ${dist('storage/memory.js')};`, 'neutral'],
+  'nacos-edge/storage/fs': [`export { createStorage } from ${dist('storage/fs.js')};`, 'node'],
+  'nacos-edge/storage/indexeddb': [`export { createStorage } from ${dist('storage/indexeddb.js')};`, 'neutral'],
+  'nacos-edge/storage/cloudflare-kv': [`export { createStorage } from ${dist('storage/cloudflare-kv.js')};`, 'neutral'],
 };
-for (const [name, entry] of Object.entries(entries)) {
-  const outdir = mkdtempSync(join(tmpdir(), 'nacos-edge-size-'));
-  await build({ entryPoints: { main: entry }, bundle: true, splitting: true, format: 'esm', platform: name.endsWith('/fs') ? 'node' : 'neutral', target: 'es2022', minify: true, outdir, logLevel: 'error' });
-  const code = readFileSync(join(outdir, 'main.js'));
-  console.log(`${name}: ${code.length} B min, ${gzipSync(code, { level: 9 }).length} B gzip`);
+for (const [name, [code, platform]] of Object.entries(entries)) {
+  const { minBytes, gzipBytes, files } = await loadedSize(code, { platform });
+  console.log(`${name}: ${minBytes} B min, ${gzipBytes} B gzip in ${files} file(s)`);
 }
 
-const { storageKey } = await import('../dist/storage/port.js');
-const { encodeConfigSnapshot, decodeConfigSnapshot } = await import('../dist/storage/records.js');
-const { configMd5 } = await import('../dist/util/md5.js');
+// The snapshot codec is internal (dist/ bundles it away), so it is built from src/ for the read timing.
+const codec = join(mkdtempSync(join(tmpdir(), 'nacos-edge-codec-')), 'codec.mjs');
+await build({ stdin: { contents: "export * from './src/storage/records.ts'; export { storageKey } from './src/storage/port.ts'; export { configMd5 } from './src/util/md5.ts';", resolveDir: resolve('.'), loader: 'ts' }, bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], outfile: codec, logLevel: 'error' });
+const { storageKey, encodeConfigSnapshot, decodeConfigSnapshot, configMd5 } = await import(pathToFileURL(codec).href);
 const adapters = {
   memory: (await import('../dist/storage/memory.js')).createStorage(),
   fs: (await import('../dist/storage/fs.js')).createStorage({ dir: mkdtempSync(join(tmpdir(), 'nacos-edge-read-')) }),
