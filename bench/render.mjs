@@ -13,12 +13,16 @@ export function render(results) {
   const ALL = Object.keys(results.scenarios['getConfig c=1']);
   const fmt = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(digits));
   const label = (name) => results.labels?.[name] ?? name;
+  /** Rows of a throughput table (ops/s, spread, latency, ratios to the floor and to nacos-edge), then a blank line. */
+  const throughputRows = (s) =>
+    Object.entries(s)
+      .map(([name, r]) => `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`)
+      .join('') + '\n';
   let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds); throughput after a ${WARMUP_MS} ms warm-up for every contender.\nRatios are the ones that matter; the machines are shared and noisy.\n\n`;
   for (const c of [1, 32]) {
     const s = results.scenarios[`getConfig c=${c}`];
     md += `## getConfig, concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;
-    for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`;
-    md += '\n';
+    md += throughputRows(s);
   }
   {
     const s = results.scenarios['publish → listener'];
@@ -37,8 +41,7 @@ export function render(results) {
   for (const c of [1, 32]) {
     const s = results.scenarios[`listInstances c=${c}`];
     md += `## listInstances (10 instances), concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;
-    for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`;
-    md += '\n';
+    md += throughputRows(s);
   }
   {
     const s = results.scenarios['register → subscription callback'];
