@@ -4,7 +4,7 @@ import { abortError, isNacosError, NacosError } from '../errors.js';
 import { leveledLogger, type Logger } from '../logger.js';
 import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
-import { decodeConfigSnapshot, encodeConfigSnapshot, type ConfigSnapshot } from '../storage/records.js';
+import { decodeConfigSnapshot, encodeConfigSnapshot, SnapshotWriter, type ConfigSnapshot } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { atLeast, dataIdSchema, fn, groupSchema, isStandardSchema, matches, maxChars, oneOf, parseOrThrow, signalSchema } from '../validation.js';
@@ -22,17 +22,12 @@ export const DEFAULT_GROUP = 'DEFAULT_GROUP';
 
 /** How long key additions are gathered before a held long poll is re-issued to include them. */
 const RESTART_COALESCE_MS = 50;
-/** An unchanged snapshot is rewritten at most this often (its savedAt drives `cache` freshness). */
-const SNAPSHOT_REWRITE_MS = 1000;
-/** Per-key bookkeeping (storage keys, last snapshot written) is dropped past this many keys. */
-const MAX_KEY_STATES = 10_000;
+/** The storage keys of a config are kept for this many configs (encoding them is on every read's path). */
+const MAX_CACHED_KEYS = 10_000;
 
-/** What the service remembers per config read: its storage keys and the last snapshot written. */
-interface KeyState {
-  readonly snapshotKey: string;
-  readonly failoverKey: string;
-  writtenMd5?: string | undefined;
-  writtenAt?: number;
+interface StorageKeys {
+  readonly snapshot: string;
+  readonly failover: string;
 }
 
 const keyFields = {
@@ -141,7 +136,8 @@ export class NacosConfigService {
   readonly #loops = new Map<number, Promise<void>>();
   readonly #restarts = new Map<number, AbortController>();
   readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
-  readonly #keyStates = new Map<string, KeyState>();
+  readonly #storageKeys = new Map<string, StorageKeys>();
+  readonly #snapshots: SnapshotWriter;
   #failures = 0;
   #closed = false;
 
@@ -150,6 +146,7 @@ export class NacosConfigService {
     this.#log = leveledLogger(config.logger, config.logLevel);
     this.#transport = new Transport(config, this.#log);
     this.#storage = config.storage ?? createStorage();
+    this.#snapshots = new SnapshotWriter(this.#storage);
   }
 
   /** Creates a config service. Sends nothing; the first request happens on the first call. */
@@ -206,7 +203,7 @@ export class NacosConfigService {
     cache?: { freshMs: number; staleMs?: number | undefined; waitUntil?: ((promise: Promise<unknown>) => void) | undefined },
     useSnapshot = true,
   ): Promise<{ found: boolean; content: string; type: string | undefined }> {
-    const failover = await this.#storageGet(this.#state(key).failoverKey);
+    const failover = await this.#storageGet(this.#keysOf(key).failover);
     if (failover !== undefined) {
       this.#log.debug(`getConfig ${key.group}/${key.dataId}: served from the failover entry`);
       return { found: true, content: failover, type: undefined };
@@ -237,7 +234,7 @@ export class NacosConfigService {
 
   /** The snapshot of `key`, or undefined when there is none or it is damaged (logged). */
   async #snapshot(key: ConfigKey): Promise<ConfigSnapshot | undefined> {
-    const text = await this.#storageGet(this.#state(key).snapshotKey);
+    const text = await this.#storageGet(this.#keysOf(key).snapshot);
     if (text === undefined) return undefined;
     try {
       return await decodeConfigSnapshot(text);
@@ -444,18 +441,18 @@ export class NacosConfigService {
   // -------------------------------------------------------------------------------------------
   // internals
 
-  #state(key: ConfigKey): KeyState {
+  #keysOf(key: ConfigKey): StorageKeys {
     const id = idOf(key);
-    let state = this.#keyStates.get(id);
-    if (!state) {
-      if (this.#keyStates.size >= MAX_KEY_STATES) this.#keyStates.clear();
-      state = {
-        snapshotKey: storageKey('snapshot', 'config', key.tenant, key.group, key.dataId),
-        failoverKey: storageKey('failover', 'config', key.tenant, key.group, key.dataId),
+    let keys = this.#storageKeys.get(id);
+    if (!keys) {
+      if (this.#storageKeys.size >= MAX_CACHED_KEYS) this.#storageKeys.clear();
+      keys = {
+        snapshot: storageKey('snapshot', 'config', key.tenant, key.group, key.dataId),
+        failover: storageKey('failover', 'config', key.tenant, key.group, key.dataId),
       };
-      this.#keyStates.set(id, state);
+      this.#storageKeys.set(id, keys);
     }
-    return state;
+    return keys;
   }
 
   async #storageGet(key: string): Promise<string | undefined> {
@@ -477,22 +474,14 @@ export class NacosConfigService {
   }
 
   /**
-   * Keeps the snapshot in step with a server read (written when found, removed when absent). An unchanged
-   * snapshot is rewritten at most every SNAPSHOT_REWRITE_MS, so a busy getConfig loop does not rewrite the store
-   * on every call (with the fs adapter, a file write and rename each).
+   * Keeps the snapshot in step with a server read: written when found, removed when absent, an unchanged one
+   * rewritten at most once a second (SnapshotWriter; its savedAt drives `cache` freshness).
    */
   async #keepSnapshot(key: ConfigKey, read: ConfigRead): Promise<void> {
-    const state = this.#state(key);
-    const md5 = read.found ? read.md5 : '';
-    const now = Date.now();
-    if (state.writtenMd5 === md5 && now - (state.writtenAt ?? 0) < SNAPSHOT_REWRITE_MS) return;
+    const encode = read.found ? (savedAt: number) => encodeConfigSnapshot(read.content, read.md5, read.type, savedAt) : undefined;
     try {
-      if (read.found) await this.#storage.set(state.snapshotKey, encodeConfigSnapshot(read.content, read.md5, read.type, now));
-      else await this.#storage.delete(state.snapshotKey);
-      state.writtenMd5 = md5;
-      state.writtenAt = now;
+      await this.#snapshots.write(this.#keysOf(key).snapshot, read.found ? read.md5 : '', encode);
     } catch (error) {
-      state.writtenMd5 = undefined;
       this.#log.warn(`could not write the snapshot of ${key.group}/${key.dataId}`, error);
     }
   }

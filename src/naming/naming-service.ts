@@ -4,6 +4,7 @@ import { isNacosError, NacosError } from '../errors.js';
 import { leveledLogger, type Logger } from '../logger.js';
 import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
+import { SnapshotWriter } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
 import { backoffMs, jitter, sleep } from '../util/time.js';
 import { atLeast, atMost, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
@@ -30,17 +31,6 @@ const DEFAULT_GROUP = 'DEFAULT_GROUP';
 const DEFAULT_CLUSTER = 'DEFAULT';
 const DEFAULT_BEAT_INTERVAL_MS = 5000;
 const MAX_METADATA_JSON = 16 * 1024;
-/** An unchanged instance-list snapshot is rewritten at most this often. */
-const SNAPSHOT_REWRITE_MS = 1000;
-/** Snapshot bookkeeping is dropped past this many lists. */
-const MAX_SNAPSHOT_STATES = 10_000;
-
-/** The storage key of one list's snapshot and what was last written there. */
-interface ListSnapshotState {
-  readonly key: string;
-  written?: string | undefined;
-  writtenAt?: number;
-}
 
 const serviceNameSchema = z.string().check(
   nonEmpty(),
@@ -180,7 +170,7 @@ export class NacosNamingService {
   /** Every instance this client registered and has not deregistered, by instanceKey. */
   readonly #registered = new Map<string, InstanceFields>();
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #snapshots = new Map<string, ListSnapshotState>();
+  readonly #snapshots: SnapshotWriter;
   #closed = false;
 
   private constructor(config: ClientConfig) {
@@ -188,6 +178,7 @@ export class NacosNamingService {
     this.#log = leveledLogger(config.logger, config.logLevel);
     this.#transport = new Transport(config, this.#log);
     this.#storage = config.storage ?? createStorage();
+    this.#snapshots = new SnapshotWriter(this.#storage);
     this.#beats = new BeatScheduler({
       beat: (task, signal) => this.#beatOnce(task, signal),
       scope: (signal) => this.#transport.scope(signal),
@@ -337,48 +328,30 @@ export class NacosNamingService {
    */
   async #list(serviceName: string, groupName: string, clusters: string[], healthyOnly: boolean, signal: AbortSignal | undefined): Promise<ServiceInfo> {
     const namespaceId = this.#config.namespaceId || 'public';
-    const snapshot = this.#snapshotState(namespaceId, groupName, serviceName, clusters);
+    const snapshotKey = storageKey('snapshot', 'naming', namespaceId, groupName, serviceName, [...clusters].sort().join(','));
     try {
       const { generation } = await this.#transport.preferredGeneration(signal);
       const service = await listInstances(this.#transport, generation, { serviceName, groupName, namespaceId, clusters, healthyOnly }, signal);
-      if (!healthyOnly) await this.#keepSnapshot(snapshot, service, `${groupName}/${serviceName}`);
+      if (!healthyOnly) await this.#keepSnapshot(snapshotKey, service, `${groupName}/${serviceName}`);
       return service;
     } catch (error) {
       if (!isNacosError(error, 'UNAVAILABLE')) throw error;
-      const saved = await this.#readServiceSnapshot(snapshot.key);
+      const saved = await this.#readServiceSnapshot(snapshotKey);
       if (!saved) throw error;
       this.#log.warn(`no server answered; serving the instance-list snapshot of ${groupName}/${serviceName} (${error.message})`);
       return healthyOnly ? { ...saved, hosts: saved.hosts.filter((h) => h.healthy) } : saved;
     }
   }
 
-  #snapshotState(namespaceId: string, groupName: string, serviceName: string, clusters: readonly string[]): ListSnapshotState {
-    const clusterList = [...clusters].sort().join(',');
-    const id = `${namespaceId}\x02${groupName}\x02${serviceName}\x02${clusterList}`;
-    let state = this.#snapshots.get(id);
-    if (!state) {
-      if (this.#snapshots.size >= MAX_SNAPSHOT_STATES) this.#snapshots.clear();
-      state = { key: storageKey('snapshot', 'naming', namespaceId, groupName, serviceName, clusterList) };
-      this.#snapshots.set(id, state);
-    }
-    return state;
-  }
-
   /**
-   * Writes the snapshot of a list the server answered. One the server marks unchanged (same checksum, refresh
-   * time and size) is rewritten at most every SNAPSHOT_REWRITE_MS, so a busy listInstances loop does not
-   * serialise and store the whole list on every call.
+   * Writes the snapshot of a list the server answered; an unchanged list (same instances, by the fingerprint
+   * subscriptions compare with) is rewritten at most once a second (SnapshotWriter). The server's checksum
+   * cannot tell: r-nacos stamps it, and lastRefTime, with the time of each query.
    */
-  async #keepSnapshot(state: ListSnapshotState, service: ServiceInfo, what: string): Promise<void> {
-    const version = `${service.checksum}|${service.lastRefTime}|${service.hosts.length}`;
-    const now = Date.now();
-    if (service.checksum !== '' && state.written === version && now - (state.writtenAt ?? 0) < SNAPSHOT_REWRITE_MS) return;
+  async #keepSnapshot(key: string, service: ServiceInfo, what: string): Promise<void> {
     try {
-      await this.#storage.set(state.key, JSON.stringify({ v: 1, service, savedAt: now }));
-      state.written = version;
-      state.writtenAt = now;
+      await this.#snapshots.write(key, listFingerprint(service.hosts), (savedAt) => JSON.stringify({ v: 1, service, savedAt }));
     } catch (error) {
-      state.written = undefined;
       this.#log.warn(`could not write the instance-list snapshot of ${what}`, error);
     }
   }

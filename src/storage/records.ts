@@ -37,6 +37,41 @@ export async function decodeConfigSnapshot(text: string): Promise<ConfigSnapshot
   return { content: parsed.content, md5: parsed.md5, type: typeof parsed.type === 'string' ? parsed.type : undefined, savedAt: parsed.savedAt };
 }
 
+/**
+ * Writes snapshots without rewriting what is already there: a write of the `version` stored under the same
+ * key less than `rewriteMs` ago is skipped, so a read loop does not rewrite the store on every call (with the
+ * fs adapter, a file write and rename each) while a change still reaches it at once. The bookkeeping is
+ * dropped past `maxKeys` keys (the next write of each is then a real one).
+ */
+export class SnapshotWriter {
+  readonly #storage: StoragePort;
+  readonly #rewriteMs: number;
+  readonly #maxKeys: number;
+  readonly #written = new Map<string, { version: string; at: number }>();
+
+  constructor(storage: StoragePort, rewriteMs = 1000, maxKeys = 10_000) {
+    this.#storage = storage;
+    this.#rewriteMs = rewriteMs;
+    this.#maxKeys = maxKeys;
+  }
+
+  /**
+   * Stores `encode(savedAt)` under `key`, or deletes `key` when `encode` is undefined. `version` identifies the
+   * content (undefined: unknown, always write). Throws what the store throws; a failed write is not remembered.
+   */
+  async write(key: string, version: string | undefined, encode: ((savedAt: number) => string) | undefined): Promise<void> {
+    const now = Date.now();
+    const last = this.#written.get(key);
+    if (version !== undefined && last?.version === version && now - last.at < this.#rewriteMs) return;
+    this.#written.delete(key);
+    if (encode) await this.#storage.set(key, encode(now));
+    else await this.#storage.delete(key);
+    if (version === undefined) return;
+    if (this.#written.size >= this.#maxKeys) this.#written.clear();
+    this.#written.set(key, { version, at: now });
+  }
+}
+
 /** Identifies a config for the failover helpers. */
 export interface FailoverTarget {
   dataId: string;

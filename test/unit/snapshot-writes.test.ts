@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, isNacosError, NacosConfigService, type StoragePort } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
+import { SnapshotWriter } from '../../src/storage/records.js';
 import { createFakeNacos } from './fake-nacos.js';
 
 const services: NacosConfigService[] = [];
@@ -71,5 +72,33 @@ describe('one caller signal shared by many calls (fake)', () => {
     const outcomes = await Promise.all(calls);
     expect(outcomes.every((o) => isNacosError(o, 'ABORTED'))).toBe(true);
     release();
+  });
+});
+
+describe('SnapshotWriter', () => {
+  it('skips the same version within the window, writes a new version, an unknown one and a delete at once', async () => {
+    const { storage, writes, inner } = countingStorage();
+    const writer = new SnapshotWriter(storage, 60_000);
+    await writer.write('k', 'v1', () => 'one');
+    await writer.write('k', 'v1', () => 'one again');
+    expect(writes).toEqual(['k']);
+    await writer.write('k', 'v2', () => 'two');
+    await writer.write('k', undefined, () => 'three');
+    await writer.write('k', undefined, () => 'four');
+    expect(writes).toHaveLength(4);
+    expect(await inner.get('k')).toBe('four');
+    await writer.write('k', '', undefined);
+    expect(await inner.get('k')).toBeUndefined();
+  });
+
+  it('does not remember a failed write', async () => {
+    const inner = createStorage();
+    let fail = true;
+    const storage: StoragePort = { ...inner, get: inner.get, delete: inner.delete, list: inner.list, set: async (k, v) => (fail ? Promise.reject(new Error('disk full')) : inner.set(k, v)) };
+    const writer = new SnapshotWriter(storage, 60_000);
+    await expect(writer.write('k', 'v1', () => 'one')).rejects.toThrow('disk full');
+    fail = false;
+    await writer.write('k', 'v1', () => 'one');
+    expect(await inner.get('k')).toBe('one');
   });
 });
