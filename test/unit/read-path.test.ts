@@ -1,5 +1,7 @@
-// Snapshot bookkeeping on the read path, against the in-process FAKE (test/unit/fake-nacos.ts): a read loop
-// must not rewrite an unchanged snapshot on every call, and a change must reach the snapshot at once.
+// The read path against the in-process FAKE (test/unit/fake-nacos.ts), for what the real server cannot be
+// made to show (requests held open): a read loop must not rewrite an unchanged snapshot on every call, a change
+// must reach the snapshot at once, and one caller signal shared by many calls gets one abort listener.
+// The same snapshot behaviour against the real server: test/integration/read-path.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, isNacosError, NacosConfigService, type StoragePort } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
