@@ -48,6 +48,11 @@ export interface ClientConfig {
   readonly pollConcurrency: number;
   /** `false`: no timers at all; changes are found only by `tick()` (Workers cron / alarms). Default true. */
   readonly backgroundSync: boolean;
+  /**
+   * After this client writes a config or an instance, its reads of that config or service wait (polling, backing
+   * off) up to this long for the servers to show the write, which they apply asynchronously. 0 turns it off.
+   */
+  readonly readYourWritesMs: number;
   readonly logLevel: LogLevel;
   readonly logger: Logger;
   readonly fetch: FetchLike | undefined;
@@ -78,6 +83,7 @@ const optionsSchema = z.strictObject({
   pollIntervalMs: z.optional(z.number().check(integer, atLeast(100))),
   pollConcurrency: z.optional(positiveInt(256)),
   backgroundSync: z.optional(z.boolean()),
+  readYourWritesMs: z.optional(z.number().check(integer, atLeast(0), atMost(60_000))),
   logLevel: z.optional(oneOf(['debug', 'info', 'warn', 'error', 'silent'])),
   logger: z.optional(z.custom<Logger>((v) => hasMethods(v, ['debug', 'info', 'warn', 'error']), 'must have debug, info, warn and error methods')),
   fetch: z.optional(fn<FetchLike>()),
@@ -120,6 +126,7 @@ export function createClientConfig(options: ClientConfigOptions): ClientConfig {
     pollIntervalMs: o.pollIntervalMs ?? 5000,
     pollConcurrency: o.pollConcurrency ?? 8,
     backgroundSync: o.backgroundSync ?? true,
+    readYourWritesMs: o.readYourWritesMs ?? 5000,
     logLevel: o.logLevel ?? 'info',
     logger: o.logger ?? console,
     fetch: o.fetch,
@@ -200,6 +207,10 @@ export class ClientConfigBuilder {
   /** `false` for Workers: no background timers; call `tick()` from a Cron Trigger or Durable Object alarm. */
   backgroundSync(enabled: boolean): this {
     return this.#set('backgroundSync', enabled);
+  }
+  /** How long this client's reads wait for its own writes to show (default 5000 ms; 0 turns it off). */
+  readYourWritesMs(ms: number): this {
+    return this.#set('readYourWritesMs', ms);
   }
   logLevel(level: LogLevel): this {
     return this.#set('logLevel', level);

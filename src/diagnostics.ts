@@ -8,7 +8,7 @@ export interface PingResult {
   server: string;
   /** Which HTTP API generation it offers. */
   generation: ApiGeneration;
-  /** The version it reports, when it reports one (official 1.x/2.x: `/v1/console/server/state`). */
+  /** The version it reports, when it reports one (official 1.x/2.x: `/v1/console/server/state`; 3.x `/v3/admin/core/state`). */
   version: string | undefined;
   /** Readiness endpoint answer: true on 200. */
   ready: boolean;
@@ -21,15 +21,19 @@ export async function pingServer(config: ClientConfig, options: { signal?: Abort
   const transport = new Transport(config, leveledLogger(config.logger, config.logLevel));
   try {
     const { server, generation } = await transport.preferredGeneration(options.signal);
+    // 1.x/2.x: /v1/console/health/readiness and /v1/console/server/state; 3.x (no v1): /v3/admin/core/state/…,
+    // which answer without a token even where the admin API needs one.
+    const paths = generation === 'v1' ? { ready: '/v1/console/health/readiness', state: '/v1/console/server/state' } : { ready: '/v3/admin/core/state/readiness', state: '/v3/admin/core/state' };
     const started = Date.now();
-    const readiness = await transport.request({ method: 'GET', path: '/v1/console/health/readiness', server, signal: options.signal, retryOn: () => false, auth: false });
+    const readiness = await transport.request({ method: 'GET', path: paths.ready, server, signal: options.signal, retryOn: () => false, auth: false });
     const latencyMs = Date.now() - started;
     let version: string | undefined;
-    const state = await transport.request({ method: 'GET', path: '/v1/console/server/state', server, signal: options.signal, retryOn: () => false }).catch(() => undefined);
+    const state = await transport.request({ method: 'GET', path: paths.state, server, signal: options.signal, retryOn: () => false }).catch(() => undefined);
     if (state?.status === 200) {
       try {
-        const parsed = JSON.parse(state.body) as { version?: unknown };
-        if (typeof parsed.version === 'string') version = parsed.version;
+        const parsed = JSON.parse(state.body) as { version?: unknown; data?: { version?: unknown } };
+        const reported = parsed.data?.version ?? parsed.version;
+        if (typeof reported === 'string') version = reported;
       } catch {
         // not JSON: no version
       }

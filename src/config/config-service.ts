@@ -6,6 +6,8 @@ import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { decodeConfigSnapshot, encodeConfigSnapshot, SnapshotWriter, type ConfigSnapshot } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
+import { configMd5Async } from '../util/crypto.js';
+import { OwnWrites } from '../util/own-writes.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { atLeast, dataIdSchema, fn, groupSchema, isStandardSchema, matches, maxChars, oneOf, parseOrThrow, signalSchema } from '../validation.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
@@ -138,6 +140,10 @@ export class NacosConfigService {
   readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #storageKeys = new Map<string, StorageKeys>();
   readonly #snapshots: SnapshotWriter;
+  /** This client's own publishes and removals, until reads show them: the md5 expected, `''` for removed. */
+  readonly #ownWrites: OwnWrites<string>;
+  /** Background work outside the polling loops (reading back own writes), awaited by shutdown. */
+  readonly #background = new Set<Promise<void>>();
   #failures = 0;
   #closed = false;
 
@@ -147,6 +153,7 @@ export class NacosConfigService {
     this.#transport = new Transport(config, this.#log);
     this.#storage = config.storage ?? createStorage();
     this.#snapshots = new SnapshotWriter(this.#storage);
+    this.#ownWrites = new OwnWrites(config.readYourWritesMs);
   }
 
   /** Creates a config service. Sends nothing; the first request happens on the first call. */
@@ -256,7 +263,13 @@ export class NacosConfigService {
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
-    return write.writeConfig(this.#transport, generation, key, p, p.signal);
+    await write.writeConfig(this.#transport, generation, key, p, p.signal);
+    // A tagged (gray) or beta publish leaves the main content as it was.
+    if (p.tag === undefined && p.betaIps === undefined) {
+      this.#ownWrites.expect(idOf(key), await configMd5Async(p.content));
+      this.#deliverOwnWrite(key);
+    }
+    return true;
   }
 
   /** Deletes a config; deleting an absent config succeeds. */
@@ -266,7 +279,37 @@ export class NacosConfigService {
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
-    return write.deleteConfig(this.#transport, generation, key, { signal: p.signal, tag: p.tag });
+    await write.deleteConfig(this.#transport, generation, key, { signal: p.signal, tag: p.tag });
+    if (p.tag === undefined) {
+      this.#ownWrites.expect(idOf(key), '');
+      this.#deliverOwnWrite(key);
+    }
+    return true;
+  }
+
+  /**
+   * Brings this client's own write of a watched config to its listeners as soon as the servers show it, instead
+   * of at the server's notification: 2.x can miss a change that lands in the few ms in which it registers a new
+   * long poll (the listener then hears of it up to 30 s late), and md5 polling finds it only at its next round.
+   * Runs under the client's lifetime, not the caller's; only with background sync (Workers tick instead).
+   */
+  #deliverOwnWrite(key: ConfigKey): void {
+    const entry = this.#watched.get(idOf(key));
+    if (!entry || !this.#config.backgroundSync || this.#closed) return;
+    const scope = this.#transport.scope();
+    const done = entry
+      .sync(() => this.#readFromServer(key, scope.signal))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (!scope.signal.aborted) this.#log.debug(`reading back our write of ${key.group}/${key.dataId} failed; the listener loop will bring it (${error instanceof Error ? error.message : String(error)})`);
+        },
+      )
+      .finally(() => {
+        scope.release();
+        this.#background.delete(done);
+      });
+    this.#background.add(done);
   }
 
   /**
@@ -288,9 +331,8 @@ export class NacosConfigService {
     }
     if (entry.md5 === undefined) {
       try {
-        const read = await this.#readFromServer(key, o.signal);
-        // Another caller may have synced it meanwhile; update() delivers only what listeners have not seen.
-        entry.update(read.content, read.md5, read.type);
+        // Another caller may sync it meanwhile; update() delivers only what listeners have not seen.
+        await entry.sync(() => this.#readFromServer(key, o.signal));
       } catch (error) {
         if (!isNacosError(error, 'UNAVAILABLE')) {
           if (entry.size === 0) this.#unwatch(id);
@@ -433,7 +475,7 @@ export class NacosConfigService {
     for (const timer of this.#pendingRestarts.values()) clearTimeout(timer);
     this.#pendingRestarts.clear();
     this.#transport.close();
-    await Promise.allSettled([...this.#loops.values()]);
+    await Promise.allSettled([...this.#loops.values(), ...this.#background]);
     this.#watched.clear();
     this.#order.length = 0;
   }
@@ -464,12 +506,19 @@ export class NacosConfigService {
     }
   }
 
-  /** Reads from the servers and keeps the snapshot in step (written when found, removed when absent). */
+  /**
+   * Reads from the servers and keeps the snapshot in step (written when found, removed when absent). After this
+   * client's own write of the config, the read waits (OwnWrites) until the servers show it.
+   */
   async #readFromServer(key: ConfigKey, signal: AbortSignal | undefined, tag?: string): Promise<ConfigRead> {
-    // Until the preferred server's generation is known, the read itself finds it out (no separate probe).
-    const known = this.#transport.knownPreferredGeneration();
-    const read = known ? await readConfig(this.#transport, known, key, { signal, tag }) : await readConfigDiscovering(this.#transport, key, { signal, tag });
-    if (tag === undefined) await this.#keepSnapshot(key, read);
+    const once = () => {
+      // Until the preferred server's generation is known, the read itself finds it out (no separate probe).
+      const known = this.#transport.knownPreferredGeneration();
+      return known ? readConfig(this.#transport, known, key, { signal, tag }) : readConfigDiscovering(this.#transport, key, { signal, tag });
+    };
+    if (tag !== undefined) return once();
+    const read = await this.#ownWrites.read(idOf(key), once, (r, md5) => r.md5 === md5, signal);
+    await this.#keepSnapshot(key, read);
     return read;
   }
 
@@ -580,9 +629,7 @@ export class NacosConfigService {
     for (const key of keys) {
       const entry = this.#watched.get(idOf(key));
       if (!entry) continue;
-      const read = await this.#readFromServer(key, signal);
-      if (read.md5 !== entry.md5) changed++;
-      entry.update(read.content, read.md5, read.type);
+      if (await entry.sync(() => this.#readFromServer(key, signal))) changed++;
     }
     return changed;
   }
@@ -596,9 +643,7 @@ export class NacosConfigService {
         if (signal.aborted) throw abortError(signal);
         const entry = entries[next++] as WatchedConfig;
         if (!this.#watched.has(idOf(entry.key))) continue;
-        const read = await this.#readFromServer(entry.key, signal);
-        if (read.md5 !== entry.md5) changed++;
-        entry.update(read.content, read.md5, read.type);
+        if (await entry.sync(() => this.#readFromServer(entry.key, signal))) changed++;
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#config.pollConcurrency, entries.length) }, worker));

@@ -25,6 +25,8 @@ export class WatchedConfig {
   /** The server's stored type (`json`, `yaml`, …) when it says. */
   type: string | undefined;
   readonly #records: ListenerRecord[] = [];
+  /** The tail of the reads in progress (see {@link sync}). */
+  #syncs: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly key: ConfigKey,
@@ -56,6 +58,22 @@ export class WatchedConfig {
     if (index < 0) return false;
     this.#records.splice(index, 1);
     return true;
+  }
+
+  /**
+   * Reads the config with `read` and records the answer, one read at a time. Reads of one key can finish in any
+   * order on the wire; serialised, a read that started earlier never overwrites what a later one found, so a
+   * listener never gets an older value after a newer one. Resolves whether the md5 changed.
+   */
+  sync(read: () => Promise<{ content: string; md5: string; type: string | undefined }>): Promise<boolean> {
+    const run = this.#syncs.then(async () => {
+      const answer = await read();
+      const changed = answer.md5 !== this.md5;
+      this.update(answer.content, answer.md5, answer.type);
+      return changed;
+    });
+    this.#syncs = run.catch(() => undefined);
+    return run;
   }
 
   /** Records server state and hands it to every listener that has not seen this md5 yet. */

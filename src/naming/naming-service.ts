@@ -6,6 +6,7 @@ import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { SnapshotWriter } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
+import { OwnWrites } from '../util/own-writes.js';
 import { backoffMs, jitter, sleep } from '../util/time.js';
 import { atLeast, atMost, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
 import { BeatScheduler, type BeatTask } from './beats.js';
@@ -149,6 +150,30 @@ export interface NamingShutdownOptions {
   deregister?: boolean;
 }
 
+/** What a list must show after this client's write of one instance: it with these fields, or it gone. */
+interface OwnInstanceWrite {
+  readonly ip: string;
+  readonly port: number;
+  readonly clusterName: string;
+  /** The fields it was written with; undefined when deregistered (or disabled, which lists leave out). */
+  readonly listed: Pick<InstanceFields, 'weight' | 'metadata'> | undefined;
+}
+
+/** Whether `hosts` (of the clusters asked for) shows each of this client's pending writes. */
+function showsOwnWrites(hosts: readonly Instance[], clusters: readonly string[], writes: readonly OwnInstanceWrite[]): boolean {
+  return writes.every((w) => {
+    if (clusters.length > 0 && !clusters.includes(w.clusterName)) return true;
+    const host = hosts.find((h) => h.ip === w.ip && h.port === w.port && h.clusterName === w.clusterName);
+    if (!w.listed) return !host || !host.enabled;
+    return host !== undefined && host.enabled && host.weight === w.listed.weight && sameRecord(host.metadata, w.listed.metadata);
+  });
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
 const instanceKey = (f: { serviceName: string; groupName: string; ip: string; port: number; clusterName: string }) =>
   `${f.groupName}@@${f.serviceName}#${f.clusterName}#${f.ip}#${f.port}`;
 const listFingerprint = (hosts: readonly Instance[]) =>
@@ -171,6 +196,8 @@ export class NacosNamingService {
   readonly #registered = new Map<string, InstanceFields>();
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #snapshots: SnapshotWriter;
+  /** This client's own instance writes per service, until lists show them (servers list changes ~0.6 s late). */
+  readonly #ownWrites: OwnWrites<OwnInstanceWrite[]>;
   #closed = false;
 
   private constructor(config: ClientConfig) {
@@ -179,6 +206,7 @@ export class NacosNamingService {
     this.#transport = new Transport(config, this.#log);
     this.#storage = config.storage ?? createStorage();
     this.#snapshots = new SnapshotWriter(this.#storage);
+    this.#ownWrites = new OwnWrites(config.readYourWritesMs);
     this.#beats = new BeatScheduler({
       beat: (task, signal) => this.#beatOnce(task, signal),
       scope: (signal) => this.#transport.scope(signal),
@@ -231,6 +259,7 @@ export class NacosNamingService {
   async #register(fields: InstanceFields, signal: AbortSignal | undefined): Promise<true> {
     const { generation } = await this.#transport.preferredGeneration(signal);
     await registerInstance(this.#transport, generation, fields, signal);
+    this.#expectOwnWrite(fields, fields.enabled);
     const key = instanceKey(fields);
     this.#registered.set(key, fields);
     if (fields.ephemeral) this.#beats.add(key, fields, this.#beatInterval(fields));
@@ -289,8 +318,21 @@ export class NacosNamingService {
     this.#beats.remove(key);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
     await deregisterInstance(this.#transport, generation, { ...fields, ephemeral: p.ephemeral ?? fields.ephemeral }, p.signal);
+    this.#expectOwnWrite(fields, false);
     this.#registered.delete(key);
     return true;
+  }
+
+  /** Lists of the instance's service wait (OwnWrites) until they show this write: listed with its fields, or gone. */
+  #expectOwnWrite(f: InstanceFields, listed: boolean): void {
+    const id = this.#serviceId(f.serviceName, f.groupName);
+    const write: OwnInstanceWrite = { ip: f.ip, port: f.port, clusterName: f.clusterName, listed: listed ? { weight: f.weight, metadata: f.metadata } : undefined };
+    const others = (this.#ownWrites.peek(id) ?? []).filter((w) => !(w.ip === f.ip && w.port === f.port && w.clusterName === f.clusterName));
+    this.#ownWrites.expect(id, [...others, write]);
+  }
+
+  #serviceId(serviceName: string, groupName: string): string {
+    return `${groupName}@@${serviceName}`;
   }
 
   /**
@@ -304,6 +346,7 @@ export class NacosNamingService {
     const { generation } = await this.#transport.preferredGeneration(p.signal);
     if (await updateInstanceInPlace(this.#transport, generation, fields, p.signal)) {
       this.#log.debug(`updateInstance ${fields.ip}:${fields.port}: updated in place`);
+      this.#expectOwnWrite(fields, fields.enabled);
       const key = instanceKey(fields);
       if (this.#registered.has(key)) {
         this.#registered.set(key, fields);
@@ -331,7 +374,8 @@ export class NacosNamingService {
     const snapshotKey = storageKey('snapshot', 'naming', namespaceId, groupName, serviceName, [...clusters].sort().join(','));
     try {
       const { generation } = await this.#transport.preferredGeneration(signal);
-      const service = await listInstances(this.#transport, generation, { serviceName, groupName, namespaceId, clusters, healthyOnly }, signal);
+      const list = () => listInstances(this.#transport, generation, { serviceName, groupName, namespaceId, clusters, healthyOnly }, signal);
+      const service = await this.#ownWrites.read(this.#serviceId(serviceName, groupName), list, (answer, writes) => showsOwnWrites(answer.hosts, clusters, writes), signal);
       if (!healthyOnly) await this.#keepSnapshot(snapshotKey, service, `${groupName}/${serviceName}`);
       return service;
     } catch (error) {
@@ -502,7 +546,10 @@ export class NacosNamingService {
     const p = parseOrThrow(registerSchema, params, 'sendHeartbeat');
     this.#assertOpen();
     const { generation } = await this.#transport.preferredGeneration(p.signal);
-    return sendBeat(this.#transport, generation, this.#fields(p), false, p.signal);
+    const fields = this.#fields(p);
+    const answer = await sendBeat(this.#transport, generation, fields, false, p.signal);
+    // A v3 renew names no interval: the one the server expects is the instance's preserved one, else 5 s.
+    return { ...answer, clientBeatInterval: answer.clientBeatInterval ?? this.#beatInterval(fields) };
   }
 
   /** Alias of the heartbeat half of {@link tick}: one round of beats. */

@@ -27,6 +27,15 @@ export interface BeatAnswer {
 }
 
 export const BEAT_OK = 10200;
+
+/**
+ * `clusterName` for "every cluster" on the v3 instance list. A blank one means the DEFAULT cluster only on 3.0.x
+ * and 3.1.x (the form fills it in) and every cluster from 3.2 on (alibaba/nacos#14778). An empty comma-separated
+ * list passes the form's blank check on both and splits into an empty cluster filter, which selects every
+ * cluster: one request, no admin rights, the same answer on every 3.x (checked against 3.0.3; 3.2's code reads it
+ * the same way).
+ */
+const ALL_CLUSTERS = ',';
 export const BEAT_UNKNOWN_INSTANCE_V1 = 20404;
 export const RENEW_UNKNOWN_INSTANCE_V3 = 21003;
 
@@ -199,7 +208,7 @@ export async function listInstances(
   const res = await transport.request({
     method: 'GET',
     path: '/v3/client/ns/instance/list',
-    query: { serviceName: q.serviceName, groupName: q.groupName, namespaceId: q.namespaceId, clusterName: clusters || undefined, healthyOnly: q.healthyOnly },
+    query: { serviceName: q.serviceName, groupName: q.groupName, namespaceId: q.namespaceId, clusterName: clusters || ALL_CLUSTERS, healthyOnly: q.healthyOnly },
     sign: { kind: 'naming', groupedServiceName: groupedName(q.serviceName, q.groupName) },
     signal,
   });

@@ -102,13 +102,20 @@ export async function namingSignatureParams(
   return params;
 }
 
+const V3_LOGIN_RETRY = (status: number) => status === 502 || status === 503 || status === 504;
+
 /** Logs in on the cluster and returns the token with its lifetime in seconds; throws `AUTH` when refused. */
 export async function login(transport: Transport, log: Logger, username: string, password: string, signal: AbortSignal | undefined): Promise<{ accessToken: string; tokenTtl: number }> {
   // Credentials travel in the form body, never in the URL. v1 login exists on 1.x–3.1; 3.2+ only has v3.
   const form = { username, password };
   let res = await transport.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal });
   if (res.status === 404 || res.status === 405 || res.status === 410) {
-    res = await transport.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, server: res.server });
+    // Nacos 3.x answers a wrong password for a known user with a bare HTTP 500 ("No message available"; an unknown
+    // user gets 403), so on this path a 500 is a refusal, not a server to rotate away from.
+    res = await transport.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, server: res.server, retryOn: V3_LOGIN_RETRY });
+    if (res.status === 500) {
+      throw new NacosError('AUTH', `login as "${username}" refused (HTTP 500, how Nacos 3.x refuses a bad password): ${snippet(res.body)}`, { status: 500, server: res.server.origin });
+    }
   }
   if (res.status !== 200) {
     throw new NacosError('AUTH', `login as "${username}" failed (HTTP ${res.status}): ${snippet(res.body)}`, { status: res.status, server: res.server.origin });

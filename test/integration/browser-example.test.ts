@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveExample } from '../../examples/browser/serve.mjs';
 import { createClientConfig, NacosConfigService, NacosNamingService } from '../../src/index.js';
-import { nacos, uniqueId } from './helpers.js';
+import { nacos, uniqueId, plainOptions } from './helpers.js';
 
 let browser: Browser;
 let site: { url: string; close: () => Promise<unknown> };
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe('examples/browser', () => {
   it('shows a config and a service, and follows their changes', async () => {
-    const clientConfig = createClientConfig({ serverAddresses: nacos().serverAddr, logLevel: 'silent' });
+    const clientConfig = createClientConfig(plainOptions({ logLevel: 'silent' }));
     const config = await NacosConfigService.createConfigService(clientConfig);
     const naming = await NacosNamingService.createNamingService(clientConfig);
     const dataId = `${uniqueId('browser-example')}.json`;

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isNacosError, isNacosValidationError, NacosClient, type ConfigWatchEvent, type Instance, type SubscribeEvent } from '../../src/index.js';
-import { deadServerAddr, nacos, uniqueId, waitFor } from './helpers.js';
+import { deadServerAddr, isV3, nacos, uniqueId, waitFor } from './helpers.js';
 
 const clients: NacosClient[] = [];
 const make = (options: ConstructorParameters<typeof NacosClient>[1] = {}) => {
-  const c = new NacosClient(nacos().serverAddr, { logLevel: 'silent', ...options });
+  // On 3.x config writes go through the admin API, which needs the admin's login.
+  const login = isV3() ? { username: nacos().admin.username, password: nacos().admin.password } : {};
+  const c = new NacosClient(nacos().serverAddr, { logLevel: 'silent', ...login, ...options });
   clients.push(c);
   return c;
 };

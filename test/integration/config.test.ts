@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isNacosError, isNacosValidationError, NacosConfigService, createClientConfig, type ConfigListener } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
-import { deadServerAddr, nacos, plainConfigService, recordingLogger, uniqueId, waitFor } from './helpers.js';
+import { deadServerAddr, isV3, nacos, plainConfigService, plainOptions, recordingLogger, uniqueId, waitFor } from './helpers.js';
 
 const services: NacosConfigService[] = [];
 async function track(service: Promise<NacosConfigService>) {
@@ -104,11 +104,11 @@ describe('validation happens before any request', () => {
   });
 
   it('rejects an invalid namespace when the client config is built', () => {
-    expect(() => createClientConfig({ serverAddresses: nacos().serverAddr, namespaceId: '../x' })).toThrow(/namespaceId/);
+    expect(() => createClientConfig(plainOptions({ namespaceId: '../x' }))).toThrow(/namespaceId/);
   });
 });
 
-describe('listeners (long poll)', () => {
+describe(`listeners (${isV3() ? 'md5 polling' : 'long poll'})`, () => {
   it('calls several listeners of one key, in order, once per change, and isolates a throwing listener', async () => {
     const config = await track(plainConfigService());
     const dataId = uniqueId('listen');
@@ -187,7 +187,7 @@ describe('listeners (long poll)', () => {
     expect(got).not.toContain(`${ids[0]}=ignored`);
   });
 
-  it('watches more keys than one long poll carries (3,100 keys → 2 concurrent polls)', async () => {
+  it.runIf(!isV3())('watches more keys than one long poll carries (3,100 keys → 2 concurrent polls)', async () => {
     const counting = countingFetch();
     const config = await track(plainConfigService({ fetch: counting.fetch, timeoutMs: 10_000 }));
     const prefix = uniqueId('bulk');
@@ -205,6 +205,44 @@ describe('listeners (long poll)', () => {
     await waitFor(() => counting.state.inFlightPolls === 2, { what: 'two held polls' });
     expect(counting.state.inFlightPolls).toBe(2);
   }, 120_000);
+});
+
+describe.runIf(isV3())('md5 polling (3.2+: no HTTP listener)', () => {
+  it('polls 300 watched keys with at most pollConcurrency reads in flight and delivers a change within a round', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const reads: number[] = [];
+    const fetchImpl = async (input: Request | string | URL, init?: RequestInit) => {
+      const request = input instanceof Request ? input : new Request(input, init);
+      const read = new URL(request.url).pathname.endsWith('/v3/client/cs/config');
+      if (read) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        reads.push(Date.now());
+      }
+      try {
+        const response = await fetch(request);
+        return new Response(await response.arrayBuffer(), response);
+      } finally {
+        if (read) inFlight--;
+      }
+    };
+    const config = await track(plainConfigService({ fetch: fetchImpl, pollIntervalMs: 1000, pollConcurrency: 4 }));
+    const prefix = uniqueId('md5poll');
+    const r = recorder();
+    const keys = Array.from({ length: 300 }, (_, i) => `${prefix}-${i}`);
+    await Promise.all(keys.map((dataId) => config.addListener(dataId, 'DEFAULT_GROUP', r.listener)));
+    const target = keys[250]!;
+    // Another client publishes: this one learns of it only by polling.
+    const writer = await track(plainConfigService());
+    await writer.publishConfig({ dataId: target, content: 'polled' });
+    await waitFor(() => r.seen.includes('polled'), { what: 'the change found by md5 polling', timeoutMs: 20_000 });
+    // addListener's first reads are each caller's own; the polling loop's rounds are bounded by pollConcurrency.
+    const before = reads.length;
+    maxInFlight = 0;
+    await waitFor(() => reads.length >= before + 300, { what: 'one more polling round', timeoutMs: 20_000 });
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+  }, 60_000);
 });
 
 describe('watch()', () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService } from '../../src/index.js';
 import { hmacSha1Base64Noble } from '../../src/util/hmac-noble.js';
-import { nacos, uniqueId } from './helpers.js';
+import { isV3, nacos, plainOptions, uniqueId } from './helpers.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -27,7 +27,7 @@ describe('address-server discovery', () => {
   it('gets the server list from the endpoint, with the namespace, and talks to the listed server', async () => {
     const address = await addressServer(() => `${nacos().serverAddr}\n`);
     const config = await NacosConfigService.createConfigService(
-      createClientConfig({ endpoint: address.endpoint, namespaceId: 'disc-ns', logLevel: 'silent' }),
+      createClientConfig({ ...plainOptions({ endpoint: address.endpoint, namespaceId: 'disc-ns' }), serverAddresses: undefined }),
     );
     cleanups.push(() => config.shutdown());
     const dataId = uniqueId('disc');
@@ -50,8 +50,7 @@ describe('AK/SK signing on every config request', () => {
     let calls = 0;
     const config = await NacosConfigService.createConfigService(
       createClientConfig({
-        serverAddresses: nacos().serverAddr,
-        logLevel: 'silent',
+        ...plainOptions(),
         credentialsProvider: async () => {
           calls++;
           return { accessKey: `ak-${calls}`, secretKey: 'sk-test' };
@@ -67,7 +66,8 @@ describe('AK/SK signing on every config request', () => {
     const dataId = uniqueId('signed');
     await config.publishConfig({ dataId, group: 'SIGNED', content: 'x' });
     expect(await config.getConfig({ dataId, group: 'SIGNED' })).toBe('x');
-    const signed = seen.filter((s) => s.path.endsWith('/v1/cs/configs') && s.ak !== null);
+    const configPath = isV3() ? /\/v3\/(client|admin)\/cs\/config$/ : /\/v1\/cs\/configs$/;
+    const signed = seen.filter((s) => configPath.test(s.path) && s.ak !== null);
     expect(signed.length).toBeGreaterThanOrEqual(2);
     // Each signed request asked the provider again (a new ak each time) and carries a verifiable signature.
     expect(new Set(signed.map((s) => s.ak)).size).toBe(signed.length);

@@ -1,14 +1,18 @@
 import type { TestProject } from 'vitest/node';
-import { readState, startServer, stopServer } from '../../scripts/nacos-server.mjs';
+import { ensureTargets, readState, stopServer } from '../../scripts/nacos-server.mjs';
 
-/** What the integration tests get through `inject('nacos')`. */
+/** What the tests get through `inject('nacos')`: the servers of one API generation. */
 export interface NacosTarget {
-  /** `host:port` of a server without auth. */
-  serverAddr: string;
-  /** `host:port` of a server with auth on, and its admin credentials. */
-  auth: { serverAddr: string; username: string; password: string; tokenTtlSeconds: number | undefined };
-  /** Server flavour and version, e.g. `r-nacos 0.8.8`. */
+  /** The HTTP API the servers offer clients: `v1` (Nacos 2.x) or `v3` (Nacos 3.2+: no v1/v2, no long polling). */
+  generation: 'v1' | 'v3';
+  /** Server flavour and version, e.g. `nacos 2.5.1`. */
   version: string;
+  /** `host:port` of a server with auth off for clients. */
+  serverAddr: string;
+  /** Its admin (on 3.x the admin API, which config writes and the service list use, needs an admin token). */
+  admin: { username: string; password: string };
+  /** `host:port` of a server with auth on for every API, and its admin credentials. */
+  auth: { serverAddr: string; username: string; password: string; tokenTtlSeconds: number | undefined };
 }
 
 declare module 'vitest' {
@@ -17,37 +21,24 @@ declare module 'vitest' {
   }
 }
 
+/** Projects named `*-v3` test against the Nacos 3.2 surface; every other project against Nacos 2.x. */
+export const generationOf = (projectName: string): 'v1' | 'v3' => (projectName.endsWith('-v3') ? 'v3' : 'v1');
+
 export default async function setup(project: TestProject) {
-  const started: string[] = [];
-  const ensure = async (profile: 'default' | 'auth') => {
-    const before = readState(profile);
-    const state = await startServer({ profile });
-    if (!before || before.pid !== state.pid) started.push(profile);
-    return state;
-  };
-
-  const external = process.env.NACOS_SERVER_ADDR;
-  const externalAuth = process.env.NACOS_AUTH_SERVER_ADDR;
-  try {
-    const plain = external ? undefined : await ensure('default');
-    const auth = externalAuth
-      ? { serverAddr: externalAuth, username: process.env.NACOS_USERNAME ?? 'nacos', password: process.env.NACOS_PASSWORD ?? '', tokenTtlSeconds: undefined }
-      : await ensure('auth');
-    // Browser tests reach Nacos through a same-origin proxy in the test server (test/support/nacos-proxy.ts).
-    process.env.NACOS_PROXY_TARGET = `http://${external ?? (plain as { serverAddr: string }).serverAddr}`;
-    project.provide('nacos', {
-      serverAddr: external ?? (plain as { serverAddr: string }).serverAddr,
-      auth: { serverAddr: auth.serverAddr, username: auth.username ?? 'nacos', password: auth.password ?? '', tokenTtlSeconds: auth.tokenTtlSeconds },
-      version: plain?.version ?? 'external',
-    });
-  } catch (error) {
-    // A server that cannot start fails the run; it is never a skip.
-    for (const profile of started) await stopServer(profile);
-    throw error;
-  }
-
+  const generation = generationOf(project.name);
+  // `npm test` (scripts/test.mjs) starts every server once, in parallel, before vitest; run directly, vitest
+  // starts what is missing here. A server that cannot start fails the run; it is never a skip.
+  const { targets, started } = await ensureTargets([generation]);
+  // The restartable server (test/integration/helpers.ts) is started by the first file that needs it.
+  const restartable = `restartable-${generation === 'v3' ? 'v3' : 'v2'}`;
+  const restartableBefore = readState(restartable)?.pid;
+  const target = targets[generation] as NacosTarget;
+  // Browser tests reach Nacos through a same-origin proxy in the test server (test/support/nacos-proxy.ts).
+  process.env.NACOS_PROXY_TARGET = `http://${target.serverAddr}`;
+  project.provide('nacos', target);
   return async () => {
-    // Servers that were already running (npm run nacos:start) are left alone.
+    // Servers that were already running (npm test, npm run nacos:start) are left alone.
     for (const profile of started) await stopServer(profile);
+    if (restartableBefore === undefined) await stopServer(restartable);
   };
 }

@@ -1,8 +1,39 @@
 import { createServer } from 'node:net';
 import { inject } from 'vitest';
+import { startServer } from '../../scripts/nacos-server.mjs';
 import { ClientConfigBuilder, type ClientConfigOptions, createClientConfig, NacosConfigService } from '../../src/index.js';
 
 export const nacos = () => inject('nacos');
+
+/** True when the run is against the Nacos 3.2 surface (no v1 API, no long polling, admin API for writes). */
+export const isV3 = () => nacos().generation === 'v3';
+
+/**
+ * Client options for the plain server. On 3.x config writes and the service list go through the admin API,
+ * which needs the admin's login, so there the options carry it (as a 3.x user who publishes must).
+ */
+export function plainOptions(options: Partial<ClientConfigOptions> = {}): ClientConfigOptions {
+  const { serverAddr, admin } = nacos();
+  return { serverAddresses: serverAddr, logLevel: 'silent', ...(isV3() ? { username: admin.username, password: admin.password } : {}), ...options };
+}
+
+/**
+ * The restartable server of this generation: a server of its own that files may stop and restart (outage tests)
+ * without disturbing the shared ones. Started on first use, stopped by the global teardown.
+ */
+export async function restartableServer() {
+  const base = isV3() ? 'v3' : 'v2';
+  const state = await startServer({ profile: restartableProfile(), base });
+  const options = (extra: Partial<ClientConfigOptions> = {}): ClientConfigOptions => ({
+    serverAddresses: state.serverAddr,
+    logLevel: 'silent',
+    ...(isV3() ? { username: state.username, password: state.password } : {}),
+    ...extra,
+  });
+  return { profile: restartableProfile(), serverAddr: state.serverAddr, options };
+}
+
+export const restartableProfile = () => `restartable-${isV3() ? 'v3' : 'v2'}`;
 
 /** `http://host:port` of the plain (no-auth) server. */
 export const plainUrl = () => `http://${nacos().serverAddr}`;
@@ -44,7 +75,7 @@ export function recordingLogger() {
 
 /** A config service against the plain server, quiet unless overridden. */
 export async function plainConfigService(options: Partial<ClientConfigOptions> = {}) {
-  const config = createClientConfig({ serverAddresses: nacos().serverAddr, logLevel: 'silent', ...options });
+  const config = createClientConfig(plainOptions(options));
   return NacosConfigService.createConfigService(config);
 }
 

@@ -1,31 +1,25 @@
-// A server of its own with short health timeouts, so health changes take seconds. r-nacos takes them
-// from its environment; the official server from each instance's preserved.* metadata, which we send too.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restartServer, startServer, stopServer } from '../../scripts/nacos-server.mjs';
-import { createClientConfig, NacosNamingService } from '../../src/index.js';
-import { uniqueId, waitFor } from './helpers.js';
+// Short health timeouts from each instance's preserved.* metadata, so health changes take seconds; the
+// restart test uses the restartable server (a server of its own, so restarting it disturbs no other file).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { restartServer } from '../../scripts/nacos-server.mjs';
+import { type ClientConfigOptions, createClientConfig, NacosNamingService } from '../../src/index.js';
+import { restartableServer, uniqueId, waitFor } from './helpers.js';
 
-const PROFILE = 'naming-health';
 const HEALTH_TIMEOUT_S = 3;
 const metadata = {
   'preserved.heart.beat.interval': '1000',
   'preserved.heart.beat.timeout': String(HEALTH_TIMEOUT_S * 1000),
   'preserved.ip.delete.timeout': '60000',
 };
-let serverAddr = '';
+let server: Awaited<ReturnType<typeof restartableServer>>;
+let options: () => ClientConfigOptions;
 
 beforeAll(async () => {
-  const state = await startServer({
-    profile: PROFILE,
-    env: { RNACOS_NAMING_HEALTH_TIMEOUT_SECOND: String(HEALTH_TIMEOUT_S), RNACOS_NAMING_INSTANCE_TIMEOUT_SECOND: '60' },
-  });
-  serverAddr = state.serverAddr;
-});
-afterAll(async () => {
-  await stopServer(PROFILE);
+  server = await restartableServer();
+  options = () => server.options();
 });
 
-const client = () => NacosNamingService.createNamingService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent' }));
+const client = () => NacosNamingService.createNamingService(createClientConfig(options()));
 
 describe('health from heartbeats', () => {
   it('healthyOnly true / false / undefined with one beating and one silent instance', async () => {
@@ -80,7 +74,7 @@ describe('health from heartbeats', () => {
     try {
       const serviceName = uniqueId('comeback');
       await n.registerInstance({ serviceName, ip: '10.7.2.1', port: 1, metadata });
-      await restartServer(PROFILE);
+      await restartServer(server.profile);
       const ready = Date.now();
       await waitFor(async () => (await observer.listInstances({ serviceName })).length === 1, { what: 'the instance to come back', timeoutMs: 20_000, intervalMs: 50 });
       // Beat interval 1 s (preserved.heart.beat.interval) — r-nacos answers 5 s, which the client follows.

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, isNacosError, isNacosValidationError, NacosNamingService, type Instance, type InstanceDiff } from '../../src/index.js';
-import { nacos, recordingLogger, uniqueId, waitFor } from './helpers.js';
+import { nacos, recordingLogger, uniqueId, waitFor, plainOptions } from './helpers.js';
 
 const services: NacosNamingService[] = [];
 afterEach(async () => {
@@ -10,16 +10,19 @@ afterEach(async () => {
 type FetchImpl = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 async function naming(options: Record<string, unknown> = {}) {
-  const s = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: nacos().serverAddr, logLevel: 'silent', ...options }));
+  const s = await NacosNamingService.createNamingService(createClientConfig(plainOptions({ logLevel: 'silent', ...options })));
   services.push(s);
   return s;
 }
 
 function countingFetch() {
-  const calls: { method: string; path: string }[] = [];
+  const calls: { method: string; path: string; beat: boolean }[] = [];
   const fetchImpl: FetchImpl = async (input, init) => {
     const request = input instanceof Request ? input : new Request(input, init);
-    calls.push({ method: request.method, path: new URL(request.url).pathname });
+    const path = new URL(request.url).pathname;
+    // A heartbeat: v1 `PUT …/instance/beat`; v3 a renew, `POST /v3/client/ns/instance` with heartBeat=true.
+    const body = request.method === 'POST' ? await request.clone().text() : '';
+    calls.push({ method: request.method, path, beat: path.endsWith('/instance/beat') || new URLSearchParams(body).get('heartBeat') === 'true' });
     return fetch(request);
   };
   return { calls, fetch: fetchImpl };
@@ -202,7 +205,7 @@ describe('naming: heartbeats and Workers', () => {
     const serviceName = uniqueId('thousand');
     await n.batchRegisterInstances({ serviceName, instances: Array.from({ length: 1000 }, (_, i) => ({ ip: `10.3.${Math.floor(i / 250)}.${(i % 250) + 1}`, port: 7000 })) });
     expect(n.heartbeats).toEqual({ instances: 1000, activeTimers: 1 });
-    const beats = () => counting.calls.filter((c) => c.path.endsWith('/instance/beat')).length;
+    const beats = () => counting.calls.filter((c) => c.beat).length;
     let maxTimers = 0;
     await waitFor(
       () => {
@@ -223,11 +226,11 @@ describe('naming: heartbeats and Workers', () => {
     await n.registerInstance({ serviceName, ip: '10.4.0.2', port: 1 });
     expect(n.heartbeats).toEqual({ instances: 2, activeTimers: 0 });
     expect(await n.tick()).toEqual({ beats: 2, subscriptions: 0 });
-    expect(counting.calls.filter((c) => c.path.endsWith('/instance/beat'))).toHaveLength(2);
+    expect(counting.calls.filter((c) => c.beat)).toHaveLength(2);
   });
 
   it('shutdown({ deregister: true }) removes the instances and leaves no timer', async () => {
-    const n = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: nacos().serverAddr, logLevel: 'silent' }));
+    const n = await NacosNamingService.createNamingService(createClientConfig(plainOptions({ logLevel: 'silent' })));
     const observer = await naming();
     const serviceName = uniqueId('bye');
     await n.registerInstance({ serviceName, ip: '10.5.0.1', port: 1 });
@@ -245,7 +248,8 @@ describe('naming: auth profile', () => {
     const serviceName = uniqueId('auth-svc');
     await n.registerInstance({ serviceName, ip: '10.6.0.1', port: 1 });
     expect(addrs(await n.listInstances({ serviceName }))).toEqual(['10.6.0.1:1']);
-    const anonymous = await naming({ serverAddresses: serverAddr });
+    const anonymous = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent' }));
+    services.push(anonymous);
     const error = await anonymous.listInstances({ serviceName }).catch((e: unknown) => e);
     expect(isNacosError(error, 'AUTH')).toBe(true);
   });

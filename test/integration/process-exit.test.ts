@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { nacos, uniqueId } from './helpers.js';
+import { isV3, nacos, uniqueId } from './helpers.js';
 
 describe('lifecycle', () => {
   it('a Node process exits on its own after shutdown()', async () => {
@@ -16,7 +16,9 @@ describe('lifecycle', () => {
     writeFileSync(
       script,
       `import { ClientConfigBuilder, NacosConfigService } from './nacos-edge.mjs';
-const config = await NacosConfigService.createConfigService(new ClientConfigBuilder().serverAddress(process.argv[2]).logLevel('silent').build());
+const builder = new ClientConfigBuilder().serverAddress(process.argv[2]).logLevel('silent');
+if (process.env.NACOS_USERNAME) builder.username(process.env.NACOS_USERNAME).password(process.env.NACOS_PASSWORD ?? '');
+const config = await NacosConfigService.createConfigService(builder.build());
 const dataId = process.argv[3];
 await config.publishConfig({ dataId, content: 'x' });
 let got = false;
@@ -27,7 +29,9 @@ await config.shutdown();
 console.log('shut down');
 `,
     );
-    const child = spawn(process.execPath, [script, nacos().serverAddr, uniqueId('exit')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // On 3.x the publish goes through the admin API, which needs the admin's login.
+    const login = isV3() ? { NACOS_USERNAME: nacos().admin.username, NACOS_PASSWORD: nacos().admin.password } : {};
+    const child = spawn(process.execPath, [script, nacos().serverAddr, uniqueId('exit')], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', ...login } });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService, NacosNamingService, type StoragePort } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
-import { nacos, uniqueId } from './helpers.js';
+import { nacos, uniqueId, plainOptions } from './helpers.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -28,7 +28,7 @@ function countingStorage() {
 describe('snapshots on the read path (real server)', () => {
   it('20 reads of an unchanged config write its snapshot once; a published change is written by the next read', async () => {
     const { storage, writes, inner } = countingStorage();
-    const config = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: nacos().serverAddr, storage, logLevel: 'silent' }));
+    const config = await NacosConfigService.createConfigService(createClientConfig(plainOptions({ storage, logLevel: 'silent' })));
     closers.push(() => config.shutdown());
     const dataId = uniqueId('read-burst');
     await config.publishConfig({ dataId, content: 'a=1' });
@@ -43,7 +43,7 @@ describe('snapshots on the read path (real server)', () => {
 
   it('20 lists of an unchanged service write its instance-list snapshot once; a new instance is written by the next list', async () => {
     const { storage, writes } = countingStorage();
-    const naming = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: nacos().serverAddr, storage, logLevel: 'silent' }));
+    const naming = await NacosNamingService.createNamingService(createClientConfig(plainOptions({ storage, logLevel: 'silent' })));
     closers.push(() => naming.shutdown({ deregister: true }));
     const serviceName = uniqueId('list-burst');
     await naming.registerInstance({ serviceName, ip: '10.31.0.1', port: 1 });

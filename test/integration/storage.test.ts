@@ -2,19 +2,15 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restartServer, startServer, stopServer } from '../../scripts/nacos-server.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { restartServer, stopServer } from '../../scripts/nacos-server.mjs';
 import { createClientConfig, isNacosError, NacosConfigService, NacosNamingService, writeFailover, clearFailover } from '../../src/index.js';
 import { createStorage } from '../../src/storage/fs.js';
-import { recordingLogger, uniqueId } from './helpers.js';
+import { recordingLogger, restartableServer, uniqueId } from './helpers.js';
 
-const PROFILE = 'storage';
-let serverAddr = '';
+let server: Awaited<ReturnType<typeof restartableServer>>;
 beforeAll(async () => {
-  serverAddr = (await startServer({ profile: PROFILE })).serverAddr;
-});
-afterAll(async () => {
-  await stopServer(PROFILE);
+  server = await restartableServer();
 });
 
 function files(dir: string): string[] {
@@ -24,7 +20,7 @@ function files(dir: string): string[] {
 describe('fs snapshots and failover with a real server', () => {
   it('serves configs and instance lists from disk while the server is down, ignores a damaged snapshot, and honours failover', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nacos-edge-e2e-'));
-    const options = () => ({ serverAddresses: serverAddr, storage: createStorage({ dir }), logLevel: 'silent' as const });
+    const options = () => server.options({ storage: createStorage({ dir }) });
     const dataId = uniqueId('disk');
     const damaged = uniqueId('damaged');
     const serviceName = uniqueId('disk-svc');
@@ -44,7 +40,7 @@ describe('fs snapshots and failover with a real server', () => {
     expect(damagedFile).toBeDefined();
     writeFileSync(damagedFile!, readFileSync(damagedFile!, 'utf8').slice(0, 20));
 
-    await stopServer(PROFILE, { keepState: true });
+    await stopServer(server.profile, { keepState: true });
     try {
       // A new process-worth of clients: nothing in memory, only the disk.
       const { logger, lines } = recordingLogger();
@@ -64,7 +60,7 @@ describe('fs snapshots and failover with a real server', () => {
       expect((await naming2.listInstances({ serviceName })).map((h) => h.ip)).toEqual(['10.9.0.1']);
       await Promise.all([second.shutdown(), naming2.shutdown()]);
     } finally {
-      await restartServer(PROFILE);
+      await restartServer(server.profile);
     }
   }, 60_000);
 });

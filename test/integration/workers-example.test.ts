@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService, NacosNamingService } from '../../src/index.js';
-import { nacos, uniqueId, waitFor } from './helpers.js';
+import { nacos, uniqueId, waitFor, plainOptions } from './helpers.js';
 
 const running: ChildProcess[] = [];
 const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode === null && c.signalCode === null ? c.on('exit', r) : r(null)));
@@ -54,7 +54,7 @@ async function timed(url: string) {
 
 describe('examples/workers in wrangler dev', () => {
   it('serves from Nacos, answers from the KV snapshot while fresh, refreshes on the Cron Trigger, and registers itself', async () => {
-    const clientConfig = createClientConfig({ serverAddresses: nacos().serverAddr, logLevel: 'silent' });
+    const clientConfig = createClientConfig(plainOptions({ logLevel: 'silent' }));
     const config = await NacosConfigService.createConfigService(clientConfig);
     const naming = await NacosNamingService.createNamingService(clientConfig);
     const dataId = `${uniqueId('worker')}.json`;
