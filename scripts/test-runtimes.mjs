@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Runs the Deno and Bun suites against the package users get: `npm pack`, install the tarball into a
-// fresh fixture project, copy the suites in, and run them against a real server (NACOS_SERVER_ADDR, or
-// one started through scripts/nacos-server.mjs). Prints each runtime's totals and writes them to
+// fresh fixture project, copy the suites in, and run them against the official Nacos 2.5.1 (NACOS_SERVER_ADDR,
+// or the v2 profile of scripts/nacos-server.mjs, started here when it is not running). Prints each runtime's totals and writes them to
 // .nacos/runtime-results.json for .ci/run. A runtime that cannot start is a failure, never a skip.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readState, startServer, stopServer } from './nacos-server.mjs';
+import { ensureTargets, stopServer } from './nacos-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -35,10 +35,8 @@ mkdirSync(join(fixture, 'examples'), { recursive: true });
 copyFileSync(join(root, 'examples', 'deno', 'watch-config.ts'), join(fixture, 'examples', 'deno-watch-config.ts'));
 copyFileSync(join(root, 'examples', 'bun', 'service.ts'), join(fixture, 'examples', 'bun-service.ts'));
 
-const before = readState('default');
-const external = process.env.NACOS_SERVER_ADDR;
-const state = external ? undefined : await startServer({ profile: 'default' });
-const serverAddr = external ?? state.serverAddr;
+const { targets, started } = await ensureTargets(['v1']);
+const serverAddr = targets.v1.serverAddr;
 const env = { ...process.env, NACOS_SERVER_ADDR: serverAddr, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
 
 const results = {};
@@ -133,7 +131,7 @@ await example('examples/bun', async () => {
   if (!/deregistered and stopped/.test(a.out) || !/deregistered and stopped/.test(b.out)) throw new Error(`no clean stop:\n${a.out}\n${b.out}`);
 });
 
-if (state && (!before || before.pid !== state.pid)) await stopServer('default');
+for (const profile of started) await stopServer(profile);
 mkdirSync(join(root, '.nacos'), { recursive: true });
 writeFileSync(join(root, '.nacos', 'runtime-results.json'), JSON.stringify(results, null, 2));
 const failed = Object.values(results).reduce((n, r) => n + r.failed, 0);

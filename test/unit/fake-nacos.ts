@@ -1,7 +1,9 @@
 /**
- * A FAKE Nacos, in process, for unit tests of what the real test server cannot be made to do: a 3.2+
- * server (no v1 API, no HTTP listener), CAS conflicts, tokens that expire early. It implements only what
- * those tests touch. It never replaces the real-server suite in test/integration.
+ * A FAKE Nacos, in process, for unit tests of what the real servers cannot be made to do on demand: tokens
+ * refused early, a server that forgets its instances between two beats, scripted orderings, the Nacos 3.2 answers
+ * (3.2 itself cannot be built here). It implements only what those tests touch, and each answer is the one the
+ * official servers gave (recorded against 2.5.1 and 3.0.3; test/integration/harness.test.ts pins the same answers
+ * against the real servers). It never replaces the real-server suite in test/integration.
  */
 import { createHash } from 'node:crypto';
 
@@ -11,13 +13,18 @@ interface StoredConfig {
 }
 
 export interface FakeOptions {
-  /** `v3`: only /v3 (Nacos 3.2+). `v1`: only /v1 (Nacos 2.x). */
-  generation: 'v1' | 'v3';
-  /** Require a token from /v?/auth login. */
+  /**
+   * `v1`: Nacos 2.5.1 (only /v1). `v3`: Nacos 3.2 (only /v3: v1 paths have no handler, 404; a blank clusterName
+   * lists every cluster). `v3.0`: Nacos 3.0.3 with the v1/v2 client API off (v1 paths answer 410 Gone; a blank
+   * clusterName lists the DEFAULT cluster only).
+   */
+  generation: 'v1' | 'v3' | 'v3.0';
+  /** Auth on for every API: a token from the login is required. (3.x admin APIs need the admin's token anyway.) */
   auth?: { username: string; password: string };
 }
 
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
+const stamp = () => new Date().toISOString().replace('Z', '+00:00');
 
 export function createFakeNacos(options: FakeOptions) {
   const configs = new Map<string, StoredConfig>();
@@ -25,12 +32,21 @@ export function createFakeNacos(options: FakeOptions) {
   const instances = new Map<string, Record<string, string>>();
   const validTokens = new Set<string>();
   const requests: { method: string; path: string; query: URLSearchParams; headers: Headers; body: string }[] = [];
+  const credentials = options.auth ?? { username: 'nacos', password: 'nacos' };
+  const v3 = options.generation !== 'v1';
   let tokenCounter = 0;
   let casFailures = 0;
 
   const keyOf = (ns: string | null, group: string | null, dataId: string | null) => `${ns || 'public'}|${group}|${dataId}`;
   const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-  const notFound = () => json({ timestamp: 0, status: 404, error: 'Not Found', path: '' }, 404);
+  /** Spring's error body, as both versions answer framework-level refusals. */
+  const springError = (status: number, error: string, message: string, path: string) => json({ timestamp: stamp(), status, error, message, path }, status);
+
+  /** The 403 of the auth filter: v1 `user not found!` / `token invalid!`, v3 the same wrapped as `Code: 401, …`. */
+  function refused(token: string | null, path: string): Response {
+    const reason = token ? 'token invalid!' : 'User not found! Please check user exist or password is right!';
+    return springError(403, 'Forbidden', v3 ? `Code: 401, Message: ${reason}.` : token ? reason : 'user not found!', path);
+  }
 
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -39,20 +55,28 @@ export function createFakeNacos(options: FakeOptions) {
     const params = new URLSearchParams(url.search);
     for (const [k, v] of new URLSearchParams(body)) params.set(k, v);
     const path = url.pathname.replace(/^\/nacos/, '');
-    const generation = path.startsWith('/v1/') ? 'v1' : path.startsWith('/v3/') ? 'v3' : 'none';
-    if (generation !== options.generation) return notFound();
+    const token = request.headers.get('accessToken');
+
+    if (path.startsWith('/v1/') && v3) {
+      if (options.generation === 'v3') return springError(404, 'Not Found', 'No message available', url.pathname);
+      const message = JSON.stringify({ code: 40000, message: 'Current API will be deprecated, please use API(s) `GET ${contextPath:nacos}/v3/client/cs/config` instead, or set `nacos.core.api.compatibility.client.enabled=true` in application.properties.' });
+      return springError(410, 'Gone', message, url.pathname);
+    }
+    if (path.startsWith('/v3/') && !v3) return springError(404, 'Not Found', 'No message available', url.pathname);
 
     if (path === '/v1/auth/login' || path === '/v3/auth/user/login') {
-      if (!options.auth || (params.get('username') === options.auth.username && params.get('password') === options.auth.password)) {
-        const token = `fake-token-${++tokenCounter}`;
-        validTokens.add(token);
-        return json({ accessToken: token, tokenTtl: 18000, globalAdmin: true, username: params.get('username') });
+      const username = params.get('username');
+      if (username === credentials.username && params.get('password') === credentials.password) {
+        const issued = `fake-token-${++tokenCounter}`;
+        validTokens.add(issued);
+        return json({ accessToken: issued, tokenTtl: 18000, globalAdmin: true, username });
       }
-      return new Response('user not found!', { status: 403 });
+      if (!v3) return new Response('user not found!', { status: 403 });
+      // 3.x: an unknown user is a 403, a wrong password for a known one a bare 500.
+      return username === credentials.username ? springError(500, 'Internal Server Error', 'No message available', url.pathname) : springError(403, 'Forbidden', 'Access Denied', url.pathname);
     }
-    if (options.auth && !validTokens.has(request.headers.get('accessToken') ?? '')) {
-      return json({ status: 403, message: 'token invalid!' }, 403);
-    }
+    const admin = path.startsWith('/v3/admin/');
+    if ((options.auth || admin) && !validTokens.has(token ?? '')) return refused(token, url.pathname);
 
     if (path === '/v3/client/cs/config' && request.method === 'GET') {
       const found = configs.get(keyOf(params.get('namespaceId'), params.get('groupName'), params.get('dataId')));
@@ -69,7 +93,7 @@ export function createFakeNacos(options: FakeOptions) {
       const current = configs.get(key);
       if (cas !== null && current && md5(current.content) !== cas) {
         casFailures++;
-        return json({ code: 500, message: 'Cas publish fail, server md5 may have changed.', data: null }, 500);
+        return json({ code: 20005, message: 'resource conflict', data: 'Cas publish fail, server md5 may have changed.' }, 500);
       }
       configs.set(key, { content: params.get('content') ?? '', type: params.get('type') ?? 'text' });
       return json({ code: 0, message: 'success', data: true });
@@ -95,8 +119,8 @@ export function createFakeNacos(options: FakeOptions) {
       return new Response('true');
     }
     if (path === '/v3/client/ns/instance' || path === '/v1/ns/instance') {
-      const key = `${params.get('serviceName')}|${params.get('ip')}|${params.get('port')}`;
-      const ok = generation === 'v3' ? json({ code: 0, message: 'success', data: 'ok' }) : new Response('ok');
+      const key = `${plain(params.get('serviceName'))}|${params.get('ip')}|${params.get('port')}`;
+      const ok = v3 ? json({ code: 0, message: 'success', data: 'ok' }) : new Response('ok');
       if (request.method === 'DELETE') {
         instances.delete(key);
         return ok;
@@ -105,21 +129,32 @@ export function createFakeNacos(options: FakeOptions) {
         if (!instances.has(key)) return json({ code: 21003, message: 'instance not found', data: null });
         return ok;
       }
-      instances.set(key, Object.fromEntries(params));
+      instances.set(key, { ...Object.fromEntries(params), serviceName: plain(params.get('serviceName')) });
       return ok;
     }
     if (path === '/v1/ns/instance/beat') {
-      const key = `${params.get('serviceName')}|${params.get('ip')}|${params.get('port')}`;
-      if (!instances.has(key)) return json({ clientBeatInterval: 5000, code: 20404, lightBeatEnabled: true });
-      return json({ clientBeatInterval: 2000, code: 10200, lightBeatEnabled: true });
+      const service = plain(params.get('serviceName'));
+      const key = `${service}|${params.get('ip')}|${params.get('port')}`;
+      if (!instances.has(key)) {
+        // 2.5.1: a light beat for an unknown instance answers 20404; a full beat registers it from its body.
+        const beat = params.get('beat');
+        if (!beat) return json({ clientBeatInterval: 5000, code: 20404, lightBeatEnabled: true });
+        const b = JSON.parse(beat) as { ip: string; port: number; cluster?: string; weight?: number; metadata?: Record<string, string> };
+        instances.set(key, { serviceName: service, ip: b.ip, port: String(b.port), clusterName: b.cluster ?? 'DEFAULT', weight: String(b.weight ?? 0), metadata: JSON.stringify(b.metadata ?? {}), groupName: params.get('groupName') ?? 'DEFAULT_GROUP' });
+      }
+      return json({ clientBeatInterval: 5000, code: 10200, lightBeatEnabled: true });
     }
     if (path === '/v3/client/ns/instance/list') {
+      // A blank clusterName: DEFAULT on 3.0.x, every cluster on 3.2; "a,b": those; ",": every cluster (an empty list).
+      const clusterName = params.get('clusterName') ?? '';
+      const wanted = clusterName.trim() === '' ? (options.generation === 'v3.0' ? ['DEFAULT'] : []) : clusterName.split(',').filter((c) => c !== '');
       const hosts = [...instances.values()]
-        .filter((i) => i['serviceName'] === params.get('serviceName'))
-        .map((i) => ({ ip: i['ip'], port: Number(i['port']), weight: Number(i['weight']), healthy: true, enabled: true, ephemeral: true, clusterName: i['clusterName'], serviceName: `${i['groupName']}@@${i['serviceName']}`, metadata: JSON.parse(i['metadata'] ?? '{}') }));
+        .filter((i) => i['serviceName'] === params.get('serviceName') && i['enabled'] !== 'false')
+        .filter((i) => wanted.length === 0 || wanted.includes(i['clusterName'] ?? 'DEFAULT'))
+        .map((i) => ({ ip: i['ip'], port: Number(i['port']), weight: Number(i['weight'] ?? 1), healthy: true, enabled: true, ephemeral: true, clusterName: i['clusterName'] ?? 'DEFAULT', serviceName: `${i['groupName'] ?? 'DEFAULT_GROUP'}@@${i['serviceName']}`, metadata: JSON.parse(i['metadata'] ?? '{}') }));
       return json({ code: 0, message: 'success', data: hosts });
     }
-    return notFound();
+    return springError(404, 'Not Found', 'No message available', url.pathname);
   }
 
   return {
@@ -136,4 +171,11 @@ export function createFakeNacos(options: FakeOptions) {
     },
     setConfig: (dataId: string, content: string, group = 'DEFAULT_GROUP', ns = '') => configs.set(keyOf(ns, group, dataId), { content, type: 'text' }),
   };
+}
+
+/** The plain service name of `group@@service` (v1 sends the grouped name). */
+function plain(name: string | null): string {
+  const text = name ?? '';
+  const at = text.indexOf('@@');
+  return at < 0 ? text : text.slice(at + 2);
 }

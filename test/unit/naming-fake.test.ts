@@ -1,4 +1,5 @@
-// Naming behaviour the real test server cannot show (a 3.2+ server, 20404/21003 answers), against the FAKE.
+// Naming behaviour the real servers cannot be made to show on demand (a server forgetting instances between two
+// beats, the Nacos 3.2 answers), against the FAKE, which answers as the official servers do.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, isNacosError, NacosNamingService, pickWeighted } from '../../src/index.js';
 import { diffInstances, toInstance } from '../../src/naming/model.js';
@@ -54,19 +55,20 @@ describe('3.2+ naming (fake)', () => {
   });
 });
 
-describe('v1 beats (fake)', () => {
-  it('re-registers on 20404 and follows clientBeatInterval and light beats', async () => {
+describe('v1 beats (fake: a server that forgets the instance between two beats)', () => {
+  it('a light beat answered 20404 registers again; a full beat needs nothing more (the server re-creates from it)', async () => {
     const fake = createFakeNacos({ generation: 'v1' });
     const n = await namingFor(fake, { backgroundSync: false });
-    await n.registerInstance({ serviceName: 'svc', ip: '10.0.0.1', port: 80 });
+    await n.registerInstance({ serviceName: 'svc', ip: '10.0.0.1', port: 80, weight: 2 });
+    await n.beat(); // full beat; the answer allows light beats
     fake.forgetInstances();
-    await n.beat();
-    expect(fake.instances.size).toBe(1);
-    await n.beat();
-    await n.beat();
+    await n.beat(); // light beat: 20404, so the client registers again and goes back to full beats
+    expect(fake.instances.get('svc|10.0.0.1|80')?.['weight']).toBe('2');
+    fake.forgetInstances();
+    await n.beat(); // full beat: the server registers the instance from the beat's body (weight included)
+    expect(fake.instances.get('svc|10.0.0.1|80')?.['weight']).toBe('2');
     const beats = fake.requests.filter((r) => r.path === '/nacos/v1/ns/instance/beat');
-    // 1: answered 20404 (re-registered); 2: a full beat, answered "light beats allowed"; 3: a light beat.
-    expect(beats.map((b) => b.query.has('beat'))).toEqual([true, true, false]);
+    expect(beats.map((b) => b.query.has('beat'))).toEqual([true, false, true]);
     expect(fake.requests.filter((r) => r.path === '/nacos/v1/ns/instance' && r.method === 'POST')).toHaveLength(2);
   });
 });

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `npm test`: type-check, build and lint the package while the official Nacos servers start (all four at once),
+// then every suite against them: vitest (unit, integration once per API generation, workerd, Chromium) and the
+// Deno, Bun and Node-LTS suites with the examples (scripts/test-runtimes.mjs). Servers this run started are
+// stopped at the end, also on Ctrl-C; servers that were running before (npm run nacos:start) are left alone.
+import { spawn } from 'node:child_process';
+import { ensureTargets, formatDuration, stopServer } from './nacos-server.mjs';
+
+const log = (m) => process.stderr.write(`[test] ${m}\n`);
+const started = Date.now();
+
+/** Runs a command with inherited output; resolves its exit code. */
+function run(command, args, env = process.env) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', (error) => {
+      log(`${command} could not run: ${error.message}`);
+      resolve(1);
+    });
+  });
+}
+
+let startedProfiles = [];
+let stopping;
+async function stopStarted() {
+  stopping ??= Promise.all(startedProfiles.map((p) => stopServer(p)));
+  await stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    log(`${signal}: stopping the servers this run started`);
+    await stopStarted();
+    process.exit(130);
+  });
+}
+
+// The servers take 15–35 s to start; the checks below take about as long, so both run at once.
+const servers = ensureTargets(['v1', 'v3']).then(
+  (result) => {
+    startedProfiles = result.started;
+    return result;
+  },
+  (error) => ({ error }),
+);
+
+const checks = [
+  ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['npx', ['tsc', '-p', 'tsconfig.node.json', '--noEmit']],
+  ['npx', ['tsc', '-p', 'test/tsconfig.json', '--noEmit']],
+  ['node', ['scripts/build.mjs']],
+  ['npx', ['publint', '--strict']],
+  ['npx', ['attw', '--pack', '.', '--profile', 'esm-only', '--quiet']],
+];
+let status = 0;
+for (const [command, args] of checks) {
+  log(`${command} ${args.join(' ')}`);
+  if ((await run(command, args)) !== 0) {
+    status = 1;
+    break;
+  }
+}
+
+const result = await servers;
+if (result.error) {
+  log(`the Nacos servers did not come up: ${result.error.message}`);
+  status = 1;
+} else if (status === 0) {
+  for (const [generation, t] of Object.entries(result.targets)) log(`${generation}: ${t.version} at ${t.serverAddr}, auth on at ${t.auth.serverAddr}`);
+  const vitest = await run('npx', ['vitest', 'run']);
+  const runtimes = await run('node', ['scripts/test-runtimes.mjs']);
+  status = vitest !== 0 || runtimes !== 0 ? 1 : 0;
+}
+
+await stopStarted();
+log(`${status === 0 ? 'passed' : 'FAILED'} in ${formatDuration(Date.now() - started)}`);
+process.exitCode = status;
