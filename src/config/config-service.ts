@@ -460,7 +460,10 @@ export class NacosConfigService {
           keys = [];
         }
         for (const e of slice) e.md5 ??= '';
-        changed += await this.#refresh(keys, signal);
+        // This client's own writes the server has not applied yet are not in the poll's answer: read them too
+        // (the read waits for the write to show).
+        const own = slice.filter((e) => this.#ownWrites.peek(idOf(e.key)) !== undefined && !keys.some((k) => idOf(k) === idOf(e.key)));
+        changed += await this.#refresh([...keys, ...own.map((e) => e.key)], signal);
       }
     } else {
       changed = await this.#pollMd5(entries, signal);
