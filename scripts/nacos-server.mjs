@@ -103,6 +103,9 @@ export async function installOfficial(version) {
   const script = join(source, 'build.sh');
   const started = Date.now();
   if (existsSync(archive) && existsSync(script)) {
+    for (const tool of ['java', 'mvn']) {
+      if (spawnSync(tool, ['-version'], { stdio: 'ignore' }).error) throw new Error(`building Nacos ${version} needs Java 17 and Maven 3.8 on the PATH; \`${tool}\` is missing`);
+    }
     log(`Nacos ${version} is not built yet: building it from ${archive} with Maven into ${officialDir(version)}`);
     log(`one time only; about ${BUILD_ESTIMATE[version] ?? 'several minutes'} on 2 cores, plus ~300 MB of Maven downloads on a machine that has none`);
     await runBuild(script, version);
@@ -438,7 +441,7 @@ function rnacosCommand(state) {
 
 /**
  * Starts a server for the profile, or returns the running one.
- * @param {{ profile?: string, base?: string, port?: number, dataDir?: string, secretKey?: string }} [options]
+ * @param {{ profile?: string, base?: string, port?: number, dataDir?: string, secretKey?: string, quiet?: boolean }} [options]
  * @returns {Promise<ServerState>}
  */
 export async function startServer(options = {}) {
@@ -492,9 +495,14 @@ export async function startServer(options = {}) {
   // r-nacos 0.8.8 sometimes panics in its raft start-up on a fresh data dir (raftapply.rs:421); such a
   // start is detected from its log and retried. The official server gets one attempt.
   const attempts = impl === 'rnacos' ? 3 : 1;
+  let ticker;
   for (let attempt = 1; ; attempt++) {
-    log(`starting ${state.version} (${profile}${base.generation === 'v3' ? ', v1/v2 client API off' : ''}${base.auth ? ', auth on' : ''}) on 127.0.0.1:${port}${attempt > 1 ? `, attempt ${attempt}` : ''}`);
+    log(
+      `starting ${state.version} (${profile}${base.generation === 'v3' ? ', v1/v2 client API off' : ''}${base.auth ? ', auth on' : ''}) on 127.0.0.1:${port}` +
+        (attempt > 1 ? `, attempt ${attempt}` : impl === 'official' ? '; usually ready in 15–40 s' : ''),
+    );
     const started = Date.now();
+    ticker = options.quiet ? undefined : setInterval(() => log(`  ${profile} still starting: ${formatDuration(Date.now() - started)}`), 15_000);
     const out = openSync(logFile, 'a');
     const child = spawn(command, args, { env, cwd: dataDir, stdio: ['ignore', out, out], detached: true });
     child.unref();
@@ -506,6 +514,7 @@ export async function startServer(options = {}) {
       state.startMs = Date.now() - started;
       break;
     } catch (error) {
+      clearInterval(ticker);
       await killAndWait(child.pid);
       if (attempt >= attempts || !/panicked/.test(error.message)) {
         rmSync(stateFile(profile), { force: true });
@@ -515,6 +524,7 @@ export async function startServer(options = {}) {
       if (options.dataDir === undefined) rmSync(join(dataDir, 'db'), { recursive: true, force: true });
     }
   }
+  clearInterval(ticker);
   for (const p of portsAround(port, base.generation)) reserved.delete(p);
   writeFileSync(stateFile(profile), JSON.stringify(state, null, 2));
   log(`${profile} ready in ${(state.startMs / 1000).toFixed(1)} s at ${state.url} (pid ${state.pid})`);

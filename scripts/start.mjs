@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: start (or reuse) a local real Nacos and run examples/quickstart.ts against it.
+// `npm start`: start (or reuse) a local official Nacos 2.5.1 and run examples/quickstart.ts against it. The first
+// run builds the server from source (see scripts/nacos-server.mjs); it says so, with a time estimate, and prints
+// progress while it builds and while the server starts.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,8 +14,14 @@ const external = process.env.NACOS_SERVER_ADDR;
 let startedHere = false;
 let serverAddr = external;
 if (!serverAddr) {
-  const before = readState('default');
-  const state = await startServer({ profile: 'default' });
+  const before = readState('v2');
+  let state;
+  try {
+    state = await startServer({ profile: 'v2' });
+  } catch (error) {
+    console.error(`npm start: no local Nacos could be started.\n${error.message}`);
+    process.exit(1);
+  }
   startedHere = !before || before.pid !== state.pid;
   serverAddr = state.serverAddr;
   console.log(`Nacos (${state.version}) at ${state.url}`);
@@ -33,5 +41,5 @@ await build({
 });
 console.log('quickstart:');
 const run = spawnSync(process.execPath, [outfile], { stdio: 'inherit', env: { ...process.env, NACOS_SERVER_ADDR: serverAddr } });
-if (startedHere) await stopServer('default');
+if (startedHere) await stopServer('v2');
 process.exitCode = run.status ?? 1;

@@ -1,7 +1,8 @@
-import { NacosError } from '../errors.js';
+import { NacosError, NacosUnavailableError } from '../errors.js';
 import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
 import type { ServerAddress } from '../transport/servers.js';
 import { configMd5Async } from '../util/crypto.js';
+import { sleep } from '../util/time.js';
 
 /** Identifies one config. `tenant` is the namespace id, `''` for public. */
 export interface ConfigKey {
@@ -52,9 +53,28 @@ export const READ_RETRY = (status: number) => status === 409 || status >= 500;
 export const tenantParam = (key: ConfigKey) => (key.tenant === '' ? undefined : key.tenant);
 
 /** Reads one config through the generation's read API. */
-export async function readConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
-  if (generation === 'v1') return v1Answer(await v1Read(transport, key, options), key);
-  return (await v3()).v3Read(transport, key, options);
+export function readConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
+  return pastDumps(async () => {
+    if (generation === 'v1') return v1Answer(await v1Read(transport, key, options), key);
+    return (await v3()).v3Read(transport, key, options);
+  }, options.signal);
+}
+
+/**
+ * A 409 means the server is writing this config to its cache right now (a publish is landing: 2.5.1 answers
+ * "requested file is being modified, please try later"). When every server said so, the read is asked again
+ * after a short pause (50, 100, 200, 400 ms) instead of failing or falling back to an older snapshot.
+ */
+async function pastDumps<T>(read: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const dumping = error instanceof NacosUnavailableError && error.causes.length > 0 && error.causes.every((c) => c.status === 409);
+      if (!dumping || attempt >= 4) throw error;
+      await sleep(50 * 2 ** attempt, signal);
+    }
+  }
 }
 
 /**
@@ -62,10 +82,12 @@ export async function readConfig(transport: Transport, generation: ApiGeneration
  * (see generationFromV1Answer), and a server without v1 is asked again on the v3 path. One round trip on
  * v1 servers instead of a probe plus a read.
  */
-export async function readConfigDiscovering(transport: Transport, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
-  const res = await v1Read(transport, key, options);
-  if (transport.learnGeneration(res) === 'v1') return v1Answer(res, key);
-  return (await v3()).v3Read(transport, key, { ...options, server: res.server });
+export function readConfigDiscovering(transport: Transport, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
+  return pastDumps(async () => {
+    const res = await v1Read(transport, key, options);
+    if (transport.learnGeneration(res) === 'v1') return v1Answer(res, key);
+    return (await v3()).v3Read(transport, key, { ...options, server: res.server });
+  }, options.signal);
 }
 
 function v1Read(transport: Transport, key: ConfigKey, options: CallOptions): Promise<NacosResponse> {

@@ -85,6 +85,28 @@ describe('a Nacos 3.2 server (fake: v1 paths answer 404, not 3.0.3\'s 410): v3 c
   });
 });
 
+describe('a read while the server dumps the config (fake: 409 on demand)', () => {
+  it('is asked again after a short pause instead of failing or serving an older snapshot', async () => {
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('k', 'new');
+    fake.dumping('k', 3);
+    const config = await serviceFor(fake);
+    expect(await config.getConfig({ dataId: 'k' })).toBe('new');
+    expect(fake.requests.filter((r) => r.path === '/nacos/v1/cs/configs')).toHaveLength(4);
+  });
+
+  it('gives up after five tries with the servers\' answers', async () => {
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('k', 'new');
+    fake.dumping('k', 100);
+    const config = await serviceFor(fake);
+    const error = await config.getConfig({ dataId: 'k' }).catch((e: unknown) => e);
+    expect(isNacosError(error, 'UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/being modified/);
+    expect(fake.requests.filter((r) => r.path === '/nacos/v1/cs/configs')).toHaveLength(5);
+  });
+});
+
 describe('token refused early (fake)', () => {
   it('logs in again on a 403 and retries once, so the call succeeds', async () => {
     const fake = createFakeNacos({ generation: 'v1', auth: { username: 'u', password: 'p' } });

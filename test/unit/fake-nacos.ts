@@ -34,6 +34,8 @@ export function createFakeNacos(options: FakeOptions) {
   const requests: { method: string; path: string; query: URLSearchParams; headers: Headers; body: string }[] = [];
   const credentials = options.auth ?? { username: 'nacos', password: 'nacos' };
   const v3 = options.generation !== 'v1';
+  /** Reads left to answer 409 per config key (the server is dumping it), see `dumping`. */
+  const dumps = new Map<string, number>();
   let tokenCounter = 0;
   let casFailures = 0;
 
@@ -100,6 +102,10 @@ export function createFakeNacos(options: FakeOptions) {
     }
     if (path === '/v1/cs/configs') {
       const key = keyOf(params.get('tenant'), params.get('group'), params.get('dataId'));
+      if (request.method === 'GET' && (dumps.get(key) ?? 0) > 0) {
+        dumps.set(key, (dumps.get(key) ?? 0) - 1);
+        return new Response('requested file is being modified, please try later.', { status: 409 });
+      }
       if (request.method === 'GET') {
         const found = configs.get(key);
         if (!found) return new Response('config data not exist\n', { status: 404 });
@@ -170,6 +176,8 @@ export function createFakeNacos(options: FakeOptions) {
       return casFailures;
     },
     setConfig: (dataId: string, content: string, group = 'DEFAULT_GROUP', ns = '') => configs.set(keyOf(ns, group, dataId), { content, type: 'text' }),
+    /** The next `reads` v1 reads of the config answer 409, as 2.5.1 does while it dumps a config just published. */
+    dumping: (dataId: string, reads: number, group = 'DEFAULT_GROUP', ns = '') => dumps.set(keyOf(ns, group, dataId), reads),
   };
 }
 
