@@ -13,8 +13,8 @@ const SUB_MS = Number(process.env.SUB_MS ?? 200);
 const WINDOW_S = Number(process.env.WINDOW_S ?? 20);
 
 const external = process.env.NACOS_SERVER_ADDR;
-const before = readState('default');
-const state = external ? undefined : await startServer({ profile: 'default' });
+const before = readState('v2');
+const state = external ? undefined : await startServer({ profile: 'v2' });
 const serverAddr = external ?? state.serverAddr;
 const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const ms = (x) => `${x.toFixed(1)} ms`;
@@ -68,4 +68,4 @@ console.log(`register → visible in another client's list, ${N} services: media
 console.log(`change → subscribe callback (poll every ${SUB_MS} ms), ${N} changes: median ${ms(q(sub, 0.5))}, p90 ${ms(q(sub, 0.9))}`);
 console.log(`1,000 instances: ${beatsPerS.toFixed(0)} beat requests/s over ${elapsed.toFixed(0)} s; client CPU ${(((cpu.user + cpu.system) / 1e6 / elapsed) * 100).toFixed(1)} % of one core (whole process, incl. the other clients' idle loops); scheduler timers: ${many.heartbeats.activeTimers}`);
 await Promise.all([writer.shutdown({ deregister: true }), reader.shutdown(), many.shutdown({ deregister: true })]);
-if (state && (!before || before.pid !== state.pid)) await stopServer('default');
+if (state && (!before || before.pid !== state.pid)) await stopServer('v2');

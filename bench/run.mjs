@@ -79,7 +79,7 @@ const CONTENDERS = {
 // ------------------------------------------------------------------ server
 const external = process.env.NACOS_SERVER_ADDR;
 const before = readState('bench');
-const state = external ? undefined : await startServer({ profile: 'bench' });
+const state = external ? undefined : await startServer({ profile: 'bench', base: 'v2' });
 const server = external ?? state.serverAddr;
 const serverVersion = external ? 'external' : state.version;
 

@@ -27,6 +27,18 @@ describe('3.2+ naming (fake)', () => {
     expect(new URLSearchParams(register?.body).get('serviceName')).toBe('svc');
   });
 
+  for (const generation of ['v3', 'v3.0'] as const) {
+    it(`${generation === 'v3' ? '3.2 (a blank clusterName lists every cluster)' : '3.0.x (a blank clusterName lists DEFAULT)'}: a list without clusters covers every cluster; healthyOnly is applied on the client`, async () => {
+      const fake = createFakeNacos({ generation });
+      const n = await namingFor(fake);
+      await n.registerInstance({ serviceName: 'svc', ip: '10.0.0.1', port: 80 });
+      await n.registerInstance({ serviceName: 'svc', ip: '10.0.0.2', port: 80, clusterName: 'c1' });
+      expect((await n.listInstances({ serviceName: 'svc' })).map((h) => `${h.ip}@${h.clusterName}`).sort()).toEqual(['10.0.0.1@DEFAULT', '10.0.0.2@c1']);
+      expect((await n.listInstances({ serviceName: 'svc', clusters: ['c1'] })).map((h) => h.ip)).toEqual(['10.0.0.2']);
+      expect((await n.selectOneHealthyInstance({ serviceName: 'svc', clusters: ['c1'] })).ip).toBe('10.0.0.2');
+    });
+  }
+
   it('re-registers at once when a renewal answers 21003', async () => {
     const fake = createFakeNacos({ generation: 'v3' });
     const n = await namingFor(fake, { backgroundSync: false });
