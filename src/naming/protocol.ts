@@ -28,6 +28,9 @@ export interface BeatAnswer {
 
 export const BEAT_OK = 10200;
 
+export const BEAT_UNKNOWN_INSTANCE_V1 = 20404;
+export const RENEW_UNKNOWN_INSTANCE_V3 = 21003;
+
 /**
  * `clusterName` for "every cluster" on the v3 instance list. A blank one means the DEFAULT cluster only on 3.0.x
  * and 3.1.x (the form fills it in) and every cluster from 3.2 on (alibaba/nacos#14778). An empty comma-separated
@@ -36,8 +39,6 @@ export const BEAT_OK = 10200;
  * the same way).
  */
 const ALL_CLUSTERS = ',';
-export const BEAT_UNKNOWN_INSTANCE_V1 = 20404;
-export const RENEW_UNKNOWN_INSTANCE_V3 = 21003;
 
 const sign = (f: { serviceName: string; groupName: string }) => ({ kind: 'naming' as const, groupedServiceName: groupedName(f.serviceName, f.groupName) });
 

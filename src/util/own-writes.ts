@@ -19,7 +19,10 @@ export class OwnWrites<E> {
   /** Records that this client wrote `id`, and what a read must show from now on. */
   expect(id: string, expectation: E): void {
     if (this.windowMs <= 0) return;
-    this.#pending.set(id, { expectation, until: this.now() + this.windowMs });
+    const now = this.now();
+    // Writes that are never read back would pile up: past a few hundred, the expired ones go.
+    if (this.#pending.size >= 512) for (const [key, p] of this.#pending) if (now >= p.until) this.#pending.delete(key);
+    this.#pending.set(id, { expectation, until: now + this.windowMs });
   }
 
   /** The pending expectation of `id`, if its window is still open (to merge a new write into it). */

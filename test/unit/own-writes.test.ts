@@ -65,6 +65,16 @@ describe('OwnWrites', () => {
     expect(a.calls).toBe(1);
   });
 
+  it('expectations never read back do not pile up: expired ones go once there are many', () => {
+    let now = 0;
+    const own = new OwnWrites<string>(100, () => now);
+    for (let i = 0; i < 600; i++) own.expect(`k${i}`, 'x');
+    expect(own.size).toBe(600);
+    now = 1000;
+    own.expect('fresh', 'x');
+    expect(own.size).toBe(1);
+  });
+
   it('a newer write replaces the expectation; peek shows the pending one', async () => {
     const own = new OwnWrites<string[]>(5000);
     own.expect('svc', ['a']);
