@@ -27,7 +27,6 @@ export interface BeatAnswer {
 }
 
 export const BEAT_OK = 10200;
-
 export const BEAT_UNKNOWN_INSTANCE_V1 = 20404;
 export const RENEW_UNKNOWN_INSTANCE_V3 = 21003;
 
