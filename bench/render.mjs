@@ -45,7 +45,7 @@ export function render(results) {
   }
   {
     const s = results.scenarios['register → subscription callback'];
-    md += `## register → another client's subscription callback (${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart)\n\nThe floor polls the list back to back. Python and Java are pushed over gRPC; npm nacos and nacos-edge poll over HTTP, by default at the server's cacheMillis (10 s on this server).\n\n| contender | p50 ms | p99 ms | p50 spread | delivered | × floor (p50) | × nacos-edge (p50) |\n|---|---|---|---|---|---|---|\n`;
+    md += `## register → another client's subscription callback (${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart)\n\nThe floor polls the list back to back. Python and Java are pushed over gRPC; npm nacos subscribes 1.x-style and Nacos 2.x pushes to it over UDP (r-nacos does not); nacos-edge polls over HTTP, by default at the server's cacheMillis (10 s on this server).\n\n| contender | p50 ms | p99 ms | p50 spread | delivered | × floor (p50) | × nacos-edge (p50) |\n|---|---|---|---|---|---|---|\n`;
     for (const [name, r] of Object.entries(s)) {
       md += r.note
         ? `| ${label(name)} | ${r.note} | | | | | |\n`
