@@ -187,7 +187,8 @@ describe(`listeners (${isV3() ? 'md5 polling' : 'long poll'})`, () => {
     expect(got).not.toContain(`${ids[0]}=ignored`);
   });
 
-  it.runIf(!isV3())('watches more keys than one long poll carries (3,100 keys → 2 concurrent polls)', async () => {
+  // Registered only where it applies: the other generation's run has no skipped test for it.
+  if (!isV3()) it('watches more keys than one long poll carries (3,100 keys → 2 concurrent polls)', async () => {
     const counting = countingFetch();
     const config = await track(plainConfigService({ fetch: counting.fetch, timeoutMs: 10_000 }));
     const prefix = uniqueId('bulk');
@@ -207,7 +208,7 @@ describe(`listeners (${isV3() ? 'md5 polling' : 'long poll'})`, () => {
   }, 120_000);
 });
 
-describe.runIf(isV3())('md5 polling (3.2+: no HTTP listener)', () => {
+if (isV3()) describe('md5 polling (3.2+: no HTTP listener)', () => {
   it('polls 300 watched keys with at most pollConcurrency reads in flight and delivers a change within a round', async () => {
     let inFlight = 0;
     let maxInFlight = 0;

@@ -23,7 +23,8 @@ async function text(res: Response): Promise<Answer> {
   return { status: res.status, text: await res.text() };
 }
 
-describe.runIf(!isV3())(`harness: ${nacos().version}, plain profile`, () => {
+// Each generation registers only its own blocks (no skipped tests in the other's run).
+if (!isV3()) describe(`harness: ${nacos().version}, plain profile`, () => {
   const base = () => `${plainUrl()}/nacos`;
 
   it('publishes, reads, long-polls a change, and deletes a config over v1', async () => {
@@ -106,7 +107,7 @@ describe.runIf(!isV3())(`harness: ${nacos().version}, plain profile`, () => {
   });
 });
 
-describe.runIf(isV3())(`harness: ${nacos().version}, plain profile (the Nacos 3.2 surface)`, () => {
+if (isV3()) describe(`harness: ${nacos().version}, plain profile (the Nacos 3.2 surface)`, () => {
   const base = () => `${plainUrl()}/nacos`;
   const adminToken = async () => {
     const { username, password } = nacos().admin;
