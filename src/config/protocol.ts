@@ -1,5 +1,6 @@
 import { NacosError, NacosUnavailableError } from '../errors.js';
-import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
+import { errorForStatus, notNacos, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
+import type { Transport } from '../transport/http.js';
 import type { ServerAddress } from '../transport/servers.js';
 import { configMd5Async } from '../util/crypto.js';
 import { sleep } from '../util/time.js';
@@ -85,8 +86,12 @@ async function pastDumps<T>(read: () => Promise<T>, signal: AbortSignal | undefi
 export function readConfigDiscovering(transport: Transport, key: ConfigKey, options: CallOptions = {}): Promise<ConfigRead> {
   return pastDumps(async () => {
     const res = await v1Read(transport, key, options);
-    if (transport.learnGeneration(res) === 'v1') return v1Answer(res, key);
-    return (await v3()).v3Read(transport, key, { ...options, server: res.server });
+    const generation = transport.learnGeneration(res);
+    if (generation === 'v1') return v1Answer(res, key);
+    if (generation === 'v3') return (await v3()).v3Read(transport, key, { ...options, server: res.server });
+    // Not an answer any Nacos gives (another service on that port): never taken for the config's content.
+    const what = `read config ${describeKey(key)}`;
+    throw res.status === 200 || res.status === 404 ? notNacos(res, what) : errorForStatus(res, what);
   }, options.signal);
 }
 

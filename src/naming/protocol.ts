@@ -1,6 +1,7 @@
 import { NacosError } from '../errors.js';
 import { envelopeError, parseEnvelope } from '../transport/envelope.js';
-import { errorForStatus, type ApiGeneration, type NacosResponse, type Transport } from '../transport/http.js';
+import { errorForStatus, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
+import type { Transport } from '../transport/http.js';
 import { groupedName, toInstance, type Instance, type ServiceInfo } from './model.js';
 
 /** Everything that identifies and describes an instance on the wire. */

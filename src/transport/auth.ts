@@ -1,6 +1,6 @@
 import type { ClientConfig, SigningCredentials } from '../client-config.js';
 import type { Logger } from '../logger.js';
-import { hmacSha1Base64, NacosError, snippet, type Transport } from '../on-demand.js';
+import { awaitShared, hmacSha1Base64, NacosError, snippet, type NacosResponse, type Transport } from '../on-demand.js';
 
 /** A login answer. */
 export interface AccessToken {
@@ -9,20 +9,19 @@ export interface AccessToken {
   readonly refreshAt: number;
 }
 
-/** What the token manager needs from the transport: one login request against some server. */
-export type LoginFn = (username: string, password: string, signal: AbortSignal | undefined) => Promise<{ accessToken: string; tokenTtl: number }>;
+/** One login against some server; the transport runs it under the client's lifetime (shared work). */
+export type LoginFn = () => Promise<{ accessToken: string; tokenTtl: number }>;
 
 /**
- * Keeps one access token for the client. Logs in lazily, refreshes when 90 % of `tokenTtl` has
- * passed, and shares one login between concurrent callers. No timer: an idle client does nothing.
+ * Keeps one access token for the client. Logs in lazily, refreshes when 90 % of `tokenTtl` has passed, and
+ * shares one login between concurrent callers: the login is the client's, not the first caller's, so one
+ * caller's signal ends only that caller's wait. No timer: an idle client does nothing.
  */
 export class TokenManager {
   #current: AccessToken | undefined;
   #pending: Promise<AccessToken> | undefined;
 
   constructor(
-    private readonly username: string,
-    private readonly password: string,
     private readonly login: LoginFn,
     private readonly now: () => number = Date.now,
   ) {}
@@ -31,10 +30,10 @@ export class TokenManager {
   async token(signal?: AbortSignal): Promise<string> {
     const current = this.#current;
     if (current && this.now() < current.refreshAt) return current.token;
-    this.#pending ??= this.#login(signal).finally(() => {
+    this.#pending ??= this.#login().finally(() => {
       this.#pending = undefined;
     });
-    return (await this.#pending).token;
+    return (await awaitShared(this.#pending, signal, 'login')).token;
   }
 
   /** Forgets `token` after the server refused it, so the next call logs in again. */
@@ -42,8 +41,8 @@ export class TokenManager {
     if (this.#current?.token === token) this.#current = undefined;
   }
 
-  async #login(signal: AbortSignal | undefined): Promise<AccessToken> {
-    const answer = await this.login(this.username, this.password, signal);
+  async #login(): Promise<AccessToken> {
+    const answer = await this.login();
     if (typeof answer.accessToken !== 'string' || answer.accessToken === '') throw new NacosError('AUTH', 'login answered without an accessToken');
     const ttlMs = Math.max(1, Number(answer.tokenTtl) || 18_000) * 1000;
     this.#current = { token: answer.accessToken, refreshAt: this.now() + ttlMs * 0.9 };
@@ -108,11 +107,13 @@ const V3_LOGIN_RETRY = (status: number) => status === 502 || status === 503 || s
 export async function login(transport: Transport, log: Logger, username: string, password: string, signal: AbortSignal | undefined): Promise<{ accessToken: string; tokenTtl: number }> {
   // Credentials travel in the form body, never in the URL. v1 login exists on 1.x–3.1; 3.2+ only has v3.
   const form = { username, password };
-  let res = await transport.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal });
-  if (res.status === 404 || res.status === 405 || res.status === 410) {
+  // Once the client knows the server has no v1 API, it logs in on the v3 path straight away.
+  let res: NacosResponse | undefined;
+  if (transport.knownPreferredGeneration() !== 'v3') res = await transport.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal });
+  if (!res || res.status === 404 || res.status === 405 || res.status === 410) {
     // Nacos 3.x answers a wrong password for a known user with a bare HTTP 500 ("No message available"; an unknown
     // user gets 403), so on this path a 500 is a refusal, not a server to rotate away from.
-    res = await transport.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, server: res.server, retryOn: V3_LOGIN_RETRY });
+    res = await transport.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, server: res?.server, retryOn: V3_LOGIN_RETRY });
     if (res.status === 500) {
       throw new NacosError('AUTH', `login as "${username}" refused (HTTP 500, how Nacos 3.x refuses a bad password): ${snippet(res.body)}`, { status: 500, server: res.server.origin });
     }

@@ -1,5 +1,5 @@
 import { NacosError } from '../errors.js';
-import { errorForStatus, type NacosResponse } from './http.js';
+import { errorForStatus, notNacos, type NacosResponse } from './classify.js';
 
 /** The JSON envelope of v2/v3 answers: `{ code, message, data }`. */
 export interface Envelope {
@@ -17,7 +17,7 @@ export function parseEnvelope(res: NacosResponse, what: string): Envelope {
   } catch {
     // not JSON: reported below
   }
-  throw new NacosError('SERVER', `${what}: expected a JSON envelope, got ${JSON.stringify(res.body.slice(0, 100))}`, { status: res.status, server: res.server.origin });
+  throw notNacos(res, what);
 }
 
 /** The error for an envelope whose code is not success. */

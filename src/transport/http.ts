@@ -2,8 +2,11 @@ import type { ClientConfig, FetchLike } from '../client-config.js';
 import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TokenManager } from './auth.js';
+import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
 import { ServerList, type ServerAddress } from './servers.js';
+import { awaitShared } from './shared.js';
 
+export { describeNetworkError, errorForStatus, generationFromV1Answer, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
 
 type Params = Record<string, string | number | boolean | undefined>;
 
@@ -29,28 +32,16 @@ export interface NacosRequest {
   server?: ServerAddress | undefined;
 }
 
-/** A server's answer. */
-export interface NacosResponse {
-  status: number;
-  headers: Headers;
-  body: string;
-  server: ServerAddress;
-}
-
-/** Which HTTP API generation a server offers (see the protocol notes' "three generations"). */
-export type ApiGeneration =
-  /** v1 config/naming and the v1 long-poll listener: 1.x, 2.x, and 3.0/3.1 with compatibility on. */
-  | 'v1'
-  /** Only the v3 client + admin APIs, no HTTP listener: 3.2+ (or 3.x with compatibility off). */
-  | 'v3';
-
 const DEFAULT_RETRY = (status: number) => status === 500 || status === 502 || status === 503 || status === 504;
 const PROBE_DATA_ID = 'nacos-edge.probe';
 
 /**
- * Sends requests to the cluster: server rotation, timeouts, token login and refresh, Spas signing,
- * address-server discovery and the per-server API-generation probe. Everything above it speaks in
- * logical requests and never sees a URL with a secret in it.
+ * Sends requests to the cluster as a pipeline of small steps: resolve the servers (address-server refresh) →
+ * for each in turn: authenticate (the shared login) → sign → send with the caller's signal and a timeout →
+ * classify the answer (a Nacos answer, a reason to try the next server, or not Nacos at all) → rotate. Shared
+ * work (login, the API-generation probe, the server-list refresh) runs once, under the client's lifetime; each
+ * caller's signal ends only that caller's wait. Everything above speaks in logical requests and never sees a URL
+ * with a secret in it.
  */
 export class Transport {
   readonly servers: ServerList;
@@ -66,9 +57,12 @@ export class Transport {
    */
   readonly #scopes = new Set<AbortController>();
   #closed = false;
-  readonly #generations = new Map<ServerAddress, Promise<ApiGeneration>>();
-  readonly #known = new Map<ServerAddress, ApiGeneration>();
-  #endpointRefreshedAt = 0;
+  /** Probes in flight or settled on a definitive answer, by serverKey. */
+  readonly #generations = new Map<string, Promise<ApiGeneration>>();
+  /** Generations known without waiting, by serverKey. */
+  readonly #known = new Map<string, ApiGeneration>();
+  #endpointCheckedAt = 0;
+  #endpointFailures = 0;
   #endpointRefresh: Promise<void> | undefined;
 
   constructor(config: ClientConfig, log: Logger) {
@@ -84,9 +78,14 @@ export class Transport {
     return this.#closed;
   }
 
+  get config(): ClientConfig {
+    return this.#config;
+  }
+
   /**
    * A signal for one operation (a request, a loop, a tick): it aborts when `signal` does or when the
-   * client shuts down. Call `release()` when the operation ends.
+   * client shuts down. Call `release()` when the operation ends. Without `signal`, the operation lives as
+   * long as the client (shared work).
    */
   scope(signal?: AbortSignal): { signal: AbortSignal; abort: () => void; release: () => void } {
     const controller = new AbortController();
@@ -118,26 +117,22 @@ export class Transport {
     this.#scopes.clear();
   }
 
-  get config(): ClientConfig {
-    return this.#config;
-  }
-
   /** Sends `req` to the preferred server, moving on to the next on network errors, timeouts and retryable statuses. */
   async request(req: NacosRequest): Promise<NacosResponse> {
     const signal = req.signal;
-    if (signal?.aborted) throw abortError(signal, `${req.method} ${req.path}`);
+    const what = `${req.method} ${req.path}`;
+    if (signal?.aborted) throw abortError(signal, what);
     if (this.#closed) throw shutdownReason();
-    await this.#maybeRefreshEndpoint(signal);
-    const candidates = req.server ? [req.server] : this.servers.ordered();
+    const candidates = req.server ? [req.server] : await this.#resolveServers(signal);
     if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the server list is empty (the address server returned no servers)');
     const retryOn = req.retryOn ?? DEFAULT_RETRY;
     const failures: NacosError[] = [];
     for (const server of candidates) {
       let res: NacosResponse;
       try {
-        res = await this.#sendAuthenticated(server, req);
+        res = await this.#authenticatedSend(server, req);
       } catch (error) {
-        if (signal?.aborted) throw abortError(signal, `${req.method} ${req.path}`);
+        if (signal?.aborted) throw abortError(signal, what);
         if (this.#closed) throw shutdownReason();
         if (isNacosError(error) && (error.code === 'NETWORK' || error.code === 'TIMEOUT')) {
           failures.push(error);
@@ -145,61 +140,98 @@ export class Transport {
         }
         throw error;
       }
+      if (isWebPage(res)) {
+        failures.push(notNacos(res, what));
+        continue;
+      }
       if (retryOn(res.status, res.body)) {
         failures.push(new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
         continue;
       }
+      this.#noticeContradiction(res, req.path);
       if (this.servers.markGood(server)) this.#log.info(`now using server ${server.origin}`);
       return res;
     }
-    throw new NacosUnavailableError(`no server answered ${req.method} ${req.path}`, failures);
+    throw new NacosUnavailableError(`no server answered ${what}`, failures);
   }
 
-  /** The API generation of `server`, probed once and cached (a failed probe is not cached). */
+  // ---------------------------------------------------------------------------------- API generation
+
+  /**
+   * The API generation of `server`, probed once under the client's lifetime and cached on a definitive answer
+   * (a failed or unclear probe is asked again next time). `signal` ends this caller's wait only.
+   */
   generation(server: ServerAddress, signal?: AbortSignal): Promise<ApiGeneration> {
-    let probe = this.#generations.get(server);
+    const key = serverKey(server);
+    let probe = this.#generations.get(key);
     if (!probe) {
-      probe = this.#probe(server, signal);
-      this.#generations.set(server, probe);
-      probe.catch(() => this.#generations.delete(server));
+      probe = this.#shared((lifetime) => this.#probe(server, lifetime));
+      this.#generations.set(key, probe);
+      probe.catch(() => {
+        if (this.#generations.get(key) === probe) this.#generations.delete(key);
+      });
     }
-    return probe;
+    return awaitShared(probe, signal, 'API probe');
   }
 
   /** The generation of the preferred server when it is already known (no request); undefined otherwise. */
   knownPreferredGeneration(): ApiGeneration | undefined {
     const server = this.servers.ordered()[0];
-    return server ? this.#known.get(server) : undefined;
+    return server ? this.#known.get(serverKey(server)) : undefined;
   }
 
   /**
    * Records what a v1 answer of `res.server` showed about its generation, so a read can double as the probe
-   * (a cold Worker isolate then pays one round trip for its first getConfig, not two).
+   * (a cold Worker isolate then pays one round trip for its first getConfig, not two). Undefined when the answer
+   * showed nothing definite (then nothing is recorded).
    */
-  learnGeneration(res: NacosResponse): ApiGeneration {
+  learnGeneration(res: NacosResponse): ApiGeneration | undefined {
     const generation = generationFromV1Answer(res);
-    this.#known.set(res.server, generation);
-    if (!this.#generations.has(res.server)) this.#generations.set(res.server, Promise.resolve(generation));
+    if (generation === undefined) return undefined;
+    const key = serverKey(res.server);
+    this.#known.set(key, generation);
+    if (!this.#generations.has(key)) this.#generations.set(key, Promise.resolve(generation));
     return generation;
   }
 
   /** The generation of the preferred server (the one the next request goes to first), probing the list in order. */
   async preferredGeneration(signal?: AbortSignal): Promise<{ server: ServerAddress; generation: ApiGeneration }> {
-    await this.#maybeRefreshEndpoint(signal);
     const failures: NacosError[] = [];
-    for (const server of this.servers.ordered()) {
+    for (const server of await this.#resolveServers(signal)) {
       try {
         const generation = await this.generation(server, signal);
         return { server, generation };
       } catch (error) {
         if (signal?.aborted) throw abortError(signal);
-        if (isNacosError(error) && error.code !== 'UNAVAILABLE' && error.code !== 'NETWORK' && error.code !== 'TIMEOUT') throw error;
+        if (this.#closed) throw shutdownReason();
+        if (isNacosError(error) && error.code !== 'UNAVAILABLE' && error.code !== 'NETWORK' && error.code !== 'TIMEOUT' && error.code !== 'SERVER') throw error;
         if (error instanceof NacosUnavailableError) failures.push(...error.causes);
         else failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
       }
     }
     throw new NacosUnavailableError('no server answered the API probe', failures);
   }
+
+  async #probe(server: ServerAddress, signal: AbortSignal): Promise<ApiGeneration> {
+    const res = await this.request({ method: 'GET', path: '/v1/cs/configs', query: { dataId: PROBE_DATA_ID, group: 'DEFAULT_GROUP' }, server, signal });
+    const generation = this.learnGeneration(res);
+    if (generation === undefined) throw notNacos(res, 'API probe');
+    this.#log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
+    return generation;
+  }
+
+  /** A path of a cached generation answered as only the other generation does: forget it, so it is probed again. */
+  #noticeContradiction(res: NacosResponse, path: string): void {
+    const key = serverKey(res.server);
+    const known = this.#known.get(key);
+    const pathGeneration: ApiGeneration | undefined = path.startsWith('/v1/') ? 'v1' : path.startsWith('/v3/') ? 'v3' : undefined;
+    if (!known || known !== pathGeneration || !contradictsGeneration(res, known)) return;
+    this.#log.info(`server ${res.server.origin} no longer answers its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
+    this.#known.delete(key);
+    this.#generations.delete(key);
+  }
+
+  // ---------------------------------------------------------------------------------- authenticate, sign, send
 
   /** Logs in now (a fresh token) and returns its lifetime in seconds; throws `AUTH` on bad credentials. */
   async login(signal?: AbortSignal): Promise<{ tokenTtlSeconds: number }> {
@@ -216,13 +248,13 @@ export class Transport {
 
   /**
    * The token manager, made on first use: token login and Spas signing are a separate chunk that apps
-   * without credentials never load.
+   * without credentials never load. Its logins run under the client's lifetime (shared work).
    */
   #tokenManager(): Promise<TokenManager> | undefined {
     const { username, password } = this.#config;
     if (username === undefined) return undefined;
     this.#tokens ??= import('./auth.js').then(
-      ({ login, TokenManager }) => new TokenManager(username, password ?? '', (u, p, signal) => login(this, this.#log, u, p, signal)),
+      ({ login, TokenManager }) => new TokenManager(() => this.#shared((lifetime) => login(this, this.#log, username, password ?? '', lifetime))),
       (error: unknown) => {
         // A chunk that failed to load (a browser offline for a moment) is tried again on the next request.
         this.#tokens = undefined;
@@ -232,30 +264,15 @@ export class Transport {
     return this.#tokens;
   }
 
-  async #probe(server: ServerAddress, signal: AbortSignal | undefined): Promise<ApiGeneration> {
-    // A v1 server answers this read with 200/404 "config data not exist" (or 403 from its auth filter);
-    // a server without v1 answers 404 from the framework (no handler) or 410 (compatibility switched off).
-    const res = await this.request({
-      method: 'GET',
-      path: '/v1/cs/configs',
-      query: { dataId: PROBE_DATA_ID, group: 'DEFAULT_GROUP' },
-      server,
-      signal,
-      retryOn: () => false,
-    });
-    const generation = this.learnGeneration(res);
-    this.#log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
-    return generation;
-  }
-
-  async #sendAuthenticated(server: ServerAddress, req: NacosRequest): Promise<NacosResponse> {
+  async #authenticatedSend(server: ServerAddress, req: NacosRequest): Promise<NacosResponse> {
     const pending = req.auth === false ? undefined : this.#tokenManager();
     if (!pending) return this.#send(server, req, undefined);
     const tokens = await pending;
     const token = await tokens.token(req.signal);
     const res = await this.#send(server, req, token);
-    if (res.status !== 403) return res;
-    // An expired or revoked token: log in again and retry once.
+    // A token the server no longer takes (expired early, revoked, a restarted server with a new key): log in again
+    // once. A permission denial is final: a new login cannot cure it.
+    if (!refusesToken(res)) return res;
     tokens.invalidate(token);
     this.#log.debug(`server ${server.origin} refused the access token; logging in again`);
     return this.#send(server, req, await tokens.token(req.signal));
@@ -312,35 +329,61 @@ export class Transport {
     }
   }
 
-  async #maybeRefreshEndpoint(signal: AbortSignal | undefined): Promise<void> {
+  // ---------------------------------------------------------------------------------- servers
+
+  /**
+   * The servers to try, preferred first. With an address server (`endpoint`), the list is refreshed every
+   * `endpointRefreshMs` in the background; a failed refresh is retried with backoff (not on every request), and
+   * only a client without any list yet waits for it.
+   */
+  async #resolveServers(signal: AbortSignal | undefined): Promise<readonly ServerAddress[]> {
     const endpoint = this.#config.endpoint;
-    if (endpoint === undefined) return;
-    const due = Date.now() - this.#endpointRefreshedAt >= this.#config.endpointRefreshMs;
-    if (!due) return;
-    this.#endpointRefresh ??= this.#refreshEndpoint(endpoint, signal).finally(() => {
-      this.#endpointRefresh = undefined;
-    });
-    if (this.servers.size === 0) await this.#endpointRefresh;
-    else this.#endpointRefresh.catch(() => undefined);
+    if (endpoint !== undefined) {
+      // After failures: 1 s, 2 s, 4 s … (never longer than the refresh interval).
+      const wait = this.#endpointFailures === 0 ? this.#config.endpointRefreshMs : Math.min(this.#config.endpointRefreshMs, 1000 * 2 ** Math.min(this.#endpointFailures - 1, 5));
+      if (!this.#endpointRefresh && Date.now() - this.#endpointCheckedAt >= wait) {
+        this.#endpointCheckedAt = Date.now();
+        this.#endpointRefresh = this.#shared((lifetime) => this.#refreshEndpoint(endpoint, lifetime)).finally(() => {
+          this.#endpointRefresh = undefined;
+        });
+      }
+      if (this.#endpointRefresh) {
+        if (this.servers.size === 0) await awaitShared(this.#endpointRefresh, signal, 'address-server lookup');
+        else this.#endpointRefresh.catch(() => undefined);
+      }
+    }
+    return this.servers.ordered();
   }
 
-  async #refreshEndpoint(endpoint: string, signal: AbortSignal | undefined): Promise<void> {
-    const scope = this.scope(signal);
+  async #refreshEndpoint(endpoint: string, lifetime: AbortSignal): Promise<void> {
+    const scope = this.scope(lifetime);
     const timer = setTimeout(() => scope.abort(), this.#config.timeoutMs);
     try {
       // Address-server discovery is a chunk of its own: only apps configured with an endpoint load it.
       const { fetchServerList } = await import('./endpoint.js');
       const servers = await fetchServerList(this.#fetch, endpoint, this.#config, scope.signal);
       this.servers.replace(servers);
-      this.#endpointRefreshedAt = Date.now();
+      this.#endpointFailures = 0;
       this.#log.debug(`address server listed ${servers.length} server(s)`);
     } catch (error) {
+      this.#endpointFailures++;
       if (this.servers.size === 0) throw error;
-      this.#log.warn(`could not refresh the server list from the address server; keeping the old one (${error instanceof Error ? error.message : String(error)})`);
+      if (this.#endpointFailures === 1) {
+        this.#log.warn(`could not refresh the server list from the address server; keeping the old one and retrying with backoff (${error instanceof Error ? error.message : String(error)})`);
+      }
     } finally {
       clearTimeout(timer);
       scope.release();
     }
+  }
+
+  /**
+   * Runs shared work once under the client's lifetime (not any caller's signal): aborted by shutdown only.
+   * Callers wait for it with {@link awaitShared}.
+   */
+  #shared<T>(work: (lifetime: AbortSignal) => Promise<T>): Promise<T> {
+    const scope = this.scope();
+    return work(scope.signal).finally(() => scope.release());
   }
 }
 
@@ -372,16 +415,6 @@ function follow(parent: AbortSignal, child: AbortController): () => void {
   return () => set.delete(child);
 }
 
-/**
- * What a `GET /v1/cs/configs` answer says about the server: a v1 server answers 200, 404 "config data not
- * exist", or 403 from its auth filter; a server without v1 answers a framework 404 (no handler) or 410
- * (compatibility switched off).
- */
-export function generationFromV1Answer(res: NacosResponse): ApiGeneration {
-  const v1 = res.status === 200 || res.status === 403 || (res.status === 404 && /config data not exist/i.test(res.body));
-  return v1 ? 'v1' : 'v3';
-}
-
 /** `application/x-www-form-urlencoded` of the defined values (URLSearchParams' encoding, without building one). */
 export function formEncode(params: Params): string {
   let out = '';
@@ -400,29 +433,4 @@ function encodeForm(text: string): string {
 
 function shutdownReason(): NacosError {
   return new NacosError('ABORTED', 'client shut down');
-}
-
-/** A short, single-line excerpt of a response body for error messages. */
-export function snippet(body: string): string {
-  const text = body.trim().replace(/\s+/g, ' ');
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text || '(empty body)';
-}
-
-/** A network failure's message with undici's underlying reason (ECONNREFUSED, …) when it has one. */
-export function describeNetworkError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // undici puts the reason one level down: TypeError('fetch failed', { cause: Error('connect ECONNREFUSED …') }).
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
-  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
-}
-
-/** Turns a non-2xx answer into the matching NacosError. */
-export function errorForStatus(res: NacosResponse, what: string): NacosError {
-  const options = { status: res.status, server: res.server.origin };
-  const detail = snippet(res.body);
-  if (res.status === 401 || res.status === 403) return new NacosError('AUTH', `${what}: access denied (HTTP ${res.status}): ${detail}`, options);
-  if (res.status === 404) return new NacosError('NOT_FOUND', `${what}: not found: ${detail}`, options);
-  if (res.status === 410 || res.status === 501) return new NacosError('UNSUPPORTED', `${what}: the server does not offer this API (HTTP ${res.status}): ${detail}`, options);
-  return new NacosError('SERVER', `${what}: HTTP ${res.status}: ${detail}`, options);
 }

@@ -42,14 +42,20 @@ export class OwnWrites<E> {
    */
   async read<T>(id: string, read: () => Promise<T>, satisfies: (answer: T, expectation: E) => boolean, signal?: AbortSignal): Promise<T> {
     let answer = await read();
+    let waitedFor: E | undefined;
     for (let attempt = 0; ; attempt++) {
       const pending = this.#pending.get(id);
-      if (!pending) return answer;
+      if (!pending) {
+        // Another read settled the write while this one waited: the servers show it now, so this read's older
+        // answer must not be returned; one more read brings the state that settled it (or newer).
+        return waitedFor !== undefined && !satisfies(answer, waitedFor) ? read() : answer;
+      }
       if (satisfies(answer, pending.expectation) || this.now() >= pending.until) {
         // Settled, or given up on: later reads need not wait (unless a newer write replaced it meanwhile).
         if (this.#pending.get(id) === pending) this.#pending.delete(id);
         return answer;
       }
+      waitedFor = pending.expectation;
       await sleep(Math.min(20 * 2 ** attempt, 250, Math.max(1, pending.until - this.now())), signal);
       answer = await read();
     }

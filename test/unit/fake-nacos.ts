@@ -21,6 +21,8 @@ export interface FakeOptions {
   generation: 'v1' | 'v3' | 'v3.0';
   /** Auth on for every API: a token from the login is required. (3.x admin APIs need the admin's token anyway.) */
   auth?: { username: string; password: string };
+  /** With auth: configs this user may not read (a permission denial, answered as the servers do). */
+  forbidden?: (dataId: string) => boolean;
 }
 
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
@@ -79,6 +81,9 @@ export function createFakeNacos(options: FakeOptions) {
     }
     const admin = path.startsWith('/v3/admin/');
     if ((options.auth || admin) && !validTokens.has(token ?? '')) return refused(token, url.pathname);
+    if (options.forbidden?.(params.get('dataId') ?? '')) {
+      return springError(403, 'Forbidden', v3 ? 'Code: 403, Message: authorization failed!.' : 'authorization failed!', url.pathname);
+    }
 
     if (path === '/v3/client/cs/config' && request.method === 'GET') {
       const found = configs.get(keyOf(params.get('namespaceId'), params.get('groupName'), params.get('dataId')));

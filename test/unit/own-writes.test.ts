@@ -38,6 +38,37 @@ describe('OwnWrites', () => {
     expect(again.calls).toBe(1);
   });
 
+  it('a read waiting when another read settles the write reads once more instead of returning its older answer', async () => {
+    const own = new OwnWrites<string>(5000);
+    own.expect('k', 'new');
+    // The waiting read's answers: 'old', then 'old' again from a read in flight while another read sees 'new' and
+    // settles the write, then 'new'.
+    let calls = 0;
+    let inFlight: (() => void) | undefined;
+    const secondStarted = new Promise<void>((started) => {
+      inFlight = started;
+    });
+    let finishSecond: (() => void) | undefined;
+    const waiting = own.read(
+      'k',
+      async () => {
+        calls++;
+        if (calls === 2) {
+          inFlight?.();
+          await new Promise<void>((done) => (finishSecond = done));
+          return 'old';
+        }
+        return calls === 1 ? 'old' : 'new';
+      },
+      (a, e) => a === e,
+    );
+    await secondStarted;
+    expect(await own.read('k', async () => 'new', (a, e) => a === e)).toBe('new');
+    finishSecond?.();
+    expect(await waiting).toBe('new');
+    expect(calls).toBe(3);
+  });
+
   it('gives up when the window ends and returns what the server says (someone else wrote after us)', async () => {
     let now = 0;
     const own = new OwnWrites<string>(100, () => now);

@@ -1,0 +1,24 @@
+import { abortError } from '../errors.js';
+
+/**
+ * Waits for shared work (a login, a probe, a server-list refresh that runs under the client's lifetime) on behalf
+ * of one caller: the caller's signal ends the wait for that caller alone, and the work goes on for the others.
+ */
+export function awaitShared<T>(work: Promise<T>, signal: AbortSignal | undefined, what?: string): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(abortError(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
