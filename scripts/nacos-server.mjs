@@ -260,6 +260,28 @@ function isAlive(pid) {
   }
 }
 
+/** When the process started, in clock ticks since boot (Linux /proc); undefined elsewhere or when it is gone. */
+function startTicks(pid) {
+  try {
+    // Field 22 of /proc/PID/stat, counted after the command name (which may hold spaces) closes with ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the state's server is still running: its PID alive and, where the start time can be read, the same
+ * process (after a reboot or a long pause a stale state file's PID may belong to something else, never killed).
+ */
+function isOurs(state) {
+  if (!isAlive(state.pid)) return false;
+  if (state.startTicks === undefined) return true;
+  const ticks = startTicks(state.pid);
+  return ticks === undefined || ticks === state.startTicks;
+}
+
 function baseOf(name) {
   const base = BASE_PROFILES[name];
   if (!base) throw new Error(`unknown base profile ${name}; one of ${Object.keys(BASE_PROFILES).join(', ')}`);
@@ -285,6 +307,7 @@ function baseOf(name) {
  * @property {string} password
  * @property {number} tokenTtlSeconds
  * @property {string} [secretKey]     the token signing key (kept for restarts; never printed)
+ * @property {string} [startTicks]    the process's start time (Linux), to tell it from a later process with its PID
  * @property {number} startMs         time from spawn to ready
  */
 
@@ -450,7 +473,7 @@ export async function startServer(options = {}) {
   const baseName = options.base ?? profile;
   const base = baseOf(baseName);
   const running = readState(profile);
-  if (running && isAlive(running.pid) && options.port === undefined) {
+  if (running && isOurs(running) && options.port === undefined) {
     try {
       await waitUntilReady(running, undefined, 5000);
       log(`reusing ${running.version} (${profile}) at ${running.url}, pid ${running.pid}`);
@@ -507,6 +530,7 @@ export async function startServer(options = {}) {
     const child = spawn(command, args, { env, cwd: dataDir, stdio: ['ignore', out, out], detached: true });
     child.unref();
     state.pid = child.pid;
+    state.startTicks = startTicks(child.pid);
     // Written before readiness so that `stop --all` finds a server whose start was interrupted.
     writeFileSync(stateFile(profile), JSON.stringify(state, null, 2));
     try {
@@ -621,7 +645,7 @@ async function killAndWait(pid) {
 export async function stopServer(profile = 'v2', { keepState = false } = {}) {
   const state = readState(profile);
   if (!state) return false;
-  if (isAlive(state.pid)) {
+  if (isOurs(state)) {
     await killAndWait(state.pid);
     log(`stopped ${state.version} (${profile}) pid ${state.pid}`);
   }
@@ -704,7 +728,7 @@ async function main(argv) {
       const rows = listProfiles().map((p) => {
         const state = readState(p);
         if (!state) return { profile: p, running: false };
-        return { profile: p, running: isAlive(state.pid), version: state.version, url: state.url, pid: state.pid, rssKb: rssKb(state.pid) };
+        return { profile: p, running: isOurs(state), version: state.version, url: state.url, pid: state.pid, rssKb: rssKb(state.pid) };
       });
       if (has('json')) console.log(JSON.stringify(rows));
       else for (const r of rows) console.log(r.running ? `${r.profile}: ${r.version} at ${r.url} (pid ${r.pid}, RSS ${r.rssKb} kB)` : `${r.profile}: not running`);
@@ -714,7 +738,7 @@ async function main(argv) {
     }
     case 'env': {
       const state = readState(profile);
-      if (!state || !isAlive(state.pid)) throw new Error(`no running ${profile} server; run start first`);
+      if (!state || !isOurs(state)) throw new Error(`no running ${profile} server; run start first`);
       console.log(envLines(state).map((l) => `export ${l}`).join('\n'));
       return;
     }

@@ -114,5 +114,7 @@ export function isNacosValidationError(value: unknown): value is NacosValidation
 export function abortError(signal: AbortSignal | undefined, what = 'operation'): NacosError {
   const reason: unknown = signal?.reason;
   if (isNacosError(reason)) return reason;
+  // AbortSignal.timeout() aborts with a TimeoutError: a deadline passed, not a cancellation.
+  if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError') return new NacosError('TIMEOUT', `${what} timed out`, { cause: reason });
   return new NacosError('ABORTED', `${what} aborted`, { cause: reason });
 }

@@ -9,7 +9,7 @@
 import { createClientConfig, type ClientConfigOptions, type CredentialsProvider, type FetchLike } from '../client-config.js';
 import { NacosConfigService, type ConfigListener } from '../config/config-service.js';
 import { NacosError, NacosValidationError } from '../errors.js';
-import type { LogLevel, Logger } from '../logger.js';
+import { leveledLogger, type LogLevel, type Logger } from '../logger.js';
 import type { Instance, InstanceDiff, ServiceInfo } from '../naming/model.js';
 import { NacosNamingService, type BeatAnswer } from '../naming/naming-service.js';
 import type { StoragePort } from '../storage/port.js';
@@ -185,7 +185,7 @@ export class NacosClient {
       }
       const clientConfig = createClientConfig(this.#clientConfigOptions(storage));
       if (s.callbackThreadNum !== undefined) {
-        clientConfig.logger.warn('[nacos-edge] callbackThreadNum has no effect: watcher callbacks run on the event loop, isolated from each other and in order per key');
+        leveledLogger(clientConfig.logger, clientConfig.logLevel).warn('callbackThreadNum has no effect: watcher callbacks run on the event loop, isolated from each other and in order per key');
       }
       return {
         config: await NacosConfigService.createConfigService(clientConfig),

@@ -370,12 +370,13 @@ export class NacosConfigService {
     const group = p.group ?? DEFAULT_GROUP;
     const typed = p.schema !== undefined || p.format !== undefined;
     const what = `watch ${group}/${p.dataId}`;
-    const queue: { content: string; md5: string; type: string | undefined; source: 'initial' | 'change' }[] = [];
+    // The newest change not yet taken by the loop: a consumer slower than the changes gets the latest state, not a
+    // growing backlog. Each change carries the md5 and type that came with its content.
+    let waiting: { content: string; md5: string; type: string | undefined; source: 'initial' | 'change' } | undefined;
     let wake: (() => void) | undefined;
     let first = p.emitInitial ?? true;
-    const listener: ConfigListener = (_tenant, _dataId, _group, content) => {
-      const entry = this.#watched.get(idOf(this.#key(p.dataId, group)));
-      queue.push({ content, md5: entry?.md5 ?? '', type: entry?.type, source: first ? 'initial' : 'change' });
+    const listener: ConfigListener = (_tenant, _dataId, _group, content, change) => {
+      waiting = { content, md5: change.md5, type: change.type, source: first ? 'initial' : 'change' };
       first = false;
       wake?.();
     };
@@ -385,9 +386,11 @@ export class NacosConfigService {
     stop.addEventListener('abort', onStop, { once: true });
     try {
       await this.addListener(p.dataId, group, listener, { emitInitial: p.emitInitial ?? true, ...(p.signal ? { signal: p.signal } : {}) });
-      if (queue.length === 0) first = false;
+      // Without a current value to emit (absent config), the first delivery is a change.
+      if (waiting === undefined) first = false;
       while (!stop.aborted) {
-        const next = queue.shift();
+        const next = waiting;
+        waiting = undefined;
         if (!next) {
           await new Promise<void>((resolve) => {
             wake = resolve;
@@ -552,6 +555,9 @@ export class NacosConfigService {
     if (this.#closed || index < 0) return;
     const batch = Math.floor(index / this.#config.longPollBatchSize);
     if (this.#loops.has(batch)) {
+      // md5 polling reads every watched key each round: a new key (read once by addListener) joins the next round
+      // without disturbing this one. Only a held long poll must be re-issued to cover it.
+      if (this.#transport.knownPreferredGeneration() === 'v3') return;
       // Re-issue the held poll so it covers the new key. A burst of addListener calls (thousands of keys)
       // is coalesced into one re-issue per RESTART_COALESCE_MS instead of one per key.
       if (this.#pendingRestarts.has(batch)) return;
@@ -609,8 +615,9 @@ export class NacosConfigService {
           for (const e of entries) e.md5 ??= '';
           await this.#refresh(keys, signal);
         } else {
-          await this.#pollMd5(entries, signal);
-          await sleep(jitter(this.#config.pollIntervalMs), signal);
+          // Keys read by addListener are in step already: poll after the interval, at once only for unsynced ones.
+          if (entries.every((e) => e.md5 !== undefined)) await sleep(jitter(this.#config.pollIntervalMs), signal);
+          await this.#pollMd5(this.#batchEntries(batch), signal);
         }
         this.#recovered();
       } catch (error) {

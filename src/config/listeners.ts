@@ -1,8 +1,15 @@
 import type { Logger } from '../logger.js';
+import { Mailbox } from '../util/mailbox.js';
 import type { ConfigKey } from './protocol.js';
 
+/** What a delivery carries besides the content: the server's md5 of it (`''` when deleted) and its stored type. */
+export interface ConfigChangeInfo {
+  md5: string;
+  type: string | undefined;
+}
+
 /** Called with the new content of a watched config (`''` when it was deleted). May be async. */
-export type ConfigListener = (tenant: string, dataId: string, group: string, content: string) => void | Promise<void>;
+export type ConfigListener = (tenant: string, dataId: string, group: string, content: string, change: ConfigChangeInfo) => void | Promise<void>;
 
 interface ListenerRecord {
   readonly listener: ConfigListener;
@@ -10,8 +17,8 @@ interface ListenerRecord {
   lastMd5: string | undefined;
   /** Whether the first content this listener sees is delivered (emitInitial) or only remembered. */
   readonly emitInitial: boolean;
-  /** Deliveries to one listener are chained, so they arrive in order of changes; other listeners never wait for it. */
-  chain: Promise<void>;
+  /** In order, one at a time, isolated from the other listeners; a slow one gets the latest content, no backlog. */
+  readonly mailbox: Mailbox<{ content: string; change: ConfigChangeInfo }>;
 }
 
 /**
@@ -47,7 +54,12 @@ export class WatchedConfig {
    */
   add(listener: ConfigListener, emitInitial: boolean): boolean {
     if (this.has(listener)) return false;
-    const record: ListenerRecord = { listener, lastMd5: undefined, emitInitial, chain: Promise.resolve() };
+    const { tenant, dataId, group } = this.key;
+    const mailbox = new Mailbox<{ content: string; change: ConfigChangeInfo }>(
+      ({ content, change }) => listener(tenant, dataId, group, content, change),
+      (error) => this.log.error(`a listener of ${group}/${dataId} threw; other listeners are unaffected`, error),
+    );
+    const record: ListenerRecord = { listener, lastMd5: undefined, emitInitial, mailbox };
     this.#records.push(record);
     if (this.md5 !== undefined) this.#deliver(record, this.content, this.md5);
     return true;
@@ -92,13 +104,6 @@ export class WatchedConfig {
       return;
     }
     record.lastMd5 = md5;
-    const { tenant, dataId, group } = this.key;
-    record.chain = record.chain.then(async () => {
-      try {
-        await record.listener(tenant, dataId, group, content);
-      } catch (error) {
-        this.log.error(`a listener of ${group}/${dataId} threw; other listeners are unaffected`, error);
-      }
-    });
+    record.mailbox.post({ content, change: { md5, type: this.type } });
   }
 }

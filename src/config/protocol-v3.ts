@@ -3,6 +3,7 @@
 import { envelopeError, parseEnvelope } from '../transport/envelope.js';
 import {
   configMd5Async,
+  NacosError,
   describeKey,
   NOT_FOUND,
   READ_RETRY,
@@ -20,10 +21,15 @@ import { casError, isCasFailure } from './write.js';
 /** Reads one config through the v3 client API. */
 export async function v3Read(transport: Transport, key: ConfigKey, options: CallOptions): Promise<ConfigRead> {
   const what = `read config ${describeKey(key)}`;
+  // The v3 client API reads the config that the server's gray rules pick for this client's address; it takes no
+  // tag (3.0.3's handler never reads one), so a tag read would quietly return the main content.
+  if (options.tag !== undefined) {
+    throw new NacosError('UNSUPPORTED', `${what} with tag "${options.tag}": Nacos 3.x's HTTP client API cannot read a tag (gray) variant`);
+  }
   const res = await transport.request({
     method: 'GET',
     path: '/v3/client/cs/config',
-    query: { dataId: key.dataId, groupName: key.group, namespaceId: tenantParam(key), tag: options.tag },
+    query: { dataId: key.dataId, groupName: key.group, namespaceId: tenantParam(key) },
     sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
     signal: options.signal,
     server: options.server,

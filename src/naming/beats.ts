@@ -19,6 +19,8 @@ export interface BeatTask {
  */
 export class BeatScheduler {
   readonly #tasks = new Map<string, BeatTask>();
+  /** Beats on the wire, by task key: a deregistration waits for them (a late full beat would re-create the instance). */
+  readonly #inFlight = new Map<string, Promise<void>>();
   readonly #beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
   readonly #scope: (signal?: AbortSignal) => { signal: AbortSignal; release: () => void };
   readonly #concurrency: number;
@@ -76,6 +78,21 @@ export class BeatScheduler {
     return removed;
   }
 
+  /**
+   * Removes the task and resolves once its beat on the wire, if any, has been answered: after that no beat of it
+   * can reach the server (a full beat registers an instance the server does not know; a renew answered 21003 would
+   * make the client register it again).
+   */
+  async removeAndSettle(key: string): Promise<void> {
+    this.remove(key);
+    await this.#inFlight.get(key)?.catch(() => undefined);
+  }
+
+  /** Whether `task` is still scheduled (not removed or replaced since its beat was sent). */
+  isCurrent(task: BeatTask): boolean {
+    return this.#tasks.get(task.key) === task;
+  }
+
   /** Beats every instance once, now (Workers: call from a Cron Trigger). */
   async beatAll(signal?: AbortSignal): Promise<number> {
     const tasks = [...this.#tasks.values()];
@@ -131,11 +148,15 @@ export class BeatScheduler {
       while (next < tasks.length && !signal.aborted) {
         const task = tasks[next++] as BeatTask;
         if (this.#tasks.get(task.key) !== task) continue;
+        const beat = this.#beat(task, signal);
+        this.#inFlight.set(task.key, beat);
         try {
-          await this.#beat(task, signal);
+          await beat;
         } catch (error) {
           if (signal.aborted) return;
           this.#log.warn(`heartbeat of ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}) failed; next try in ${task.intervalMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+        } finally {
+          if (this.#inFlight.get(task.key) === beat) this.#inFlight.delete(task.key);
         }
         task.dueAt = Date.now() + task.intervalMs;
       }

@@ -6,6 +6,7 @@ import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { SnapshotWriter } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
+import { Mailbox } from '../util/mailbox.js';
 import { OwnWrites } from '../util/own-writes.js';
 import { backoffMs, jitter, sleep } from '../util/time.js';
 import { atLeast, atMost, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
@@ -125,10 +126,14 @@ export type SubscribeCallback = (instances: Instance[], diff: InstanceDiff) => v
 interface SubscriberRecord {
   readonly callback: SubscribeCallback;
   readonly allowEmptyPush: boolean;
-  /** Fingerprint of the list this callback last saw. */
+  /** Fingerprint of the list last handed to this callback's mailbox. */
   seen: string | undefined;
+  /** The list last handed to its mailbox (push-empty protection compares with it). */
   last: Instance[];
-  chain: Promise<void>;
+  /** The list the callback last received: diffs are taken against it, so a skipped (coalesced) list loses nothing. */
+  delivered: Instance[];
+  /** In order, one at a time, isolated from the other subscribers; a slow one gets the latest list, no backlog. */
+  readonly mailbox: Mailbox<Instance[]>;
 }
 
 interface Subscription {
@@ -226,6 +231,12 @@ export class NacosNamingService {
     return { instances: this.#beats.size, activeTimers: this.#beats.activeTimers };
   }
 
+  /** Subscribed services and the polling loops running for them (one per service at most, none on Workers). */
+  get subscriptions(): { services: number; activeLoops: number } {
+    const subs = [...this.#subscriptions.values()];
+    return { services: subs.length, activeLoops: subs.filter((s) => s.loop !== undefined).length };
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new NacosError('ABORTED', 'the naming service has been shut down');
   }
@@ -314,8 +325,8 @@ export class NacosNamingService {
     const key = instanceKey(base);
     const known = this.#registered.get(key);
     const fields: InstanceFields = known ?? { ...this.#fields({ ...base, signal: undefined }), ephemeral: p.ephemeral ?? true };
-    // Stop beating first, so a beat in flight cannot re-create the instance after the delete.
-    this.#beats.remove(key);
+    // Stop beating first and let a beat on the wire be answered, so none can re-create the instance after the delete.
+    await this.#beats.removeAndSettle(key);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
     await deregisterInstance(this.#transport, generation, { ...fields, ephemeral: p.ephemeral ?? fields.ephemeral }, p.signal);
     this.#expectOwnWrite(fields, false);
@@ -483,7 +494,22 @@ export class NacosNamingService {
     }
     if (p.intervalMs !== undefined) sub.intervalMs = Math.min(sub.intervalMs ?? p.intervalMs, p.intervalMs);
     if (sub.subscribers.some((s) => s.callback === p.subscribeCallback)) return;
-    const record: SubscriberRecord = { callback: p.subscribeCallback, allowEmptyPush: p.allowEmptyPush ?? false, seen: undefined, last: [], chain: Promise.resolve() };
+    const callback = p.subscribeCallback;
+    const record: SubscriberRecord = {
+      callback,
+      allowEmptyPush: p.allowEmptyPush ?? false,
+      seen: undefined,
+      last: [],
+      delivered: [],
+      mailbox: new Mailbox<Instance[]>(
+        (hosts) => {
+          const diff = diffInstances(record.delivered, hosts);
+          record.delivered = hosts;
+          return callback([...hosts], diff);
+        },
+        (error) => this.#log.error(`a subscriber of ${groupName}/${p.serviceName} threw; other subscribers are unaffected`, error),
+      ),
+    };
     sub.subscribers.push(record);
     if (sub.current === undefined) {
       try {
@@ -499,9 +525,12 @@ export class NacosNamingService {
     } else {
       this.#deliver(sub, record, sub.current);
     }
-    if (this.#config.backgroundSync && !sub.loop) {
+    // Unsubscribed while the first poll was on the wire: no loop for a subscription nobody holds.
+    if (this.#config.backgroundSync && !sub.loop && this.#subscriptions.get(key) === sub && sub.subscribers.length > 0) {
       sub.stop = new AbortController();
-      sub.loop = this.#runSubscription(sub, sub.stop.signal);
+      sub.loop = this.#runSubscription(sub, sub.stop.signal).finally(() => {
+        sub.loop = undefined;
+      });
     }
   }
 
@@ -566,7 +595,7 @@ export class NacosNamingService {
     if (this.#closed) return;
     if (options.deregister) {
       const ephemeral = [...this.#registered.values()].filter((f) => f.ephemeral);
-      for (const f of ephemeral) this.#beats.remove(instanceKey(f));
+      await Promise.all(ephemeral.map((f) => this.#beats.removeAndSettle(instanceKey(f))));
       const results = await Promise.allSettled(
         ephemeral.map(async (f) => {
           const { generation } = await this.#transport.preferredGeneration();
@@ -591,6 +620,8 @@ export class NacosNamingService {
     const { generation } = await this.#transport.preferredGeneration(signal);
     const answer = await sendBeat(this.#transport, generation, task.fields, task.light, signal);
     if (answer.code === BEAT_UNKNOWN_INSTANCE_V1 || answer.code === RENEW_UNKNOWN_INSTANCE_V3) {
+      // Deregistered (or replaced) while this beat was on the wire: it must not come back.
+      if (!this.#beats.isCurrent(task)) return;
       this.#log.info(`the server no longer knows ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}); registering it again`);
       await registerInstance(this.#transport, generation, task.fields, signal);
       task.light = false;
@@ -655,16 +686,8 @@ export class NacosNamingService {
       record.seen = print;
       return;
     }
-    const diff = diffInstances(record.last, hosts);
     record.seen = print;
     record.last = hosts;
-    const snapshot = [...hosts];
-    record.chain = record.chain.then(async () => {
-      try {
-        await record.callback(snapshot, diff);
-      } catch (error) {
-        this.#log.error(`a subscriber of ${sub.groupName}/${sub.serviceName} threw; other subscribers are unaffected`, error);
-      }
-    });
+    record.mailbox.post(hosts);
   }
 }

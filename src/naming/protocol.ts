@@ -1,6 +1,6 @@
 import { NacosError } from '../errors.js';
 import { envelopeError, parseEnvelope } from '../transport/envelope.js';
-import { errorForStatus, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
+import { errorForStatus, snippet, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
 import type { Transport } from '../transport/http.js';
 import { groupedName, toInstance, type Instance, type ServiceInfo } from './model.js';
 
@@ -254,7 +254,12 @@ export async function listServices(
   if (generation === 'v1') {
     const res = await transport.request({ method: 'GET', path: '/v1/ns/service/list', query: q, sign: { kind: 'naming' }, signal });
     if (res.status !== 200) throw errorForStatus(res, what);
-    const raw = JSON.parse(res.body) as { count?: unknown; doms?: unknown };
+    let raw: { count?: unknown; doms?: unknown };
+    try {
+      raw = JSON.parse(res.body) as typeof raw;
+    } catch (cause) {
+      throw new NacosError('SERVER', `${what}: the answer is not JSON: ${snippet(res.body)}`, { cause, status: res.status, server: res.server.origin });
+    }
     return { count: Number(raw.count ?? 0), services: Array.isArray(raw.doms) ? raw.doms.map(String) : [] };
   }
   if (!transport.hasLogin) {

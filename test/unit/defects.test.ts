@@ -190,3 +190,174 @@ describe('10. answers that are not Nacos are never taken for Nacos', () => {
     expect((write as Error).message).toMatch(/not a Nacos server/);
   });
 });
+
+describe('3. listeners never get an older value after a newer one', () => {
+  it('two addListener calls whose reads answer out of order deliver v1 then v2, never back to v1', async () => {
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('k', 'v1');
+    const control = controlledFetch(fake.fetch);
+    const config = await configService(control.fetch, { backgroundSync: false });
+    const isRead = (r: { path: string; method: string; query: URLSearchParams }) => r.path === '/nacos/v1/cs/configs' && r.method === 'GET' && r.query.get('dataId') === 'k';
+    // The first read takes v1 from the server, but its answer arrives after the second read's.
+    const firstRead = control.hold(isRead, { answerFirst: true });
+    const seen: Record<string, string[]> = { a: [], b: [] };
+    const a = config.addListener('k', 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen['a']!.push(content));
+    await firstRead.arrived;
+    fake.setConfig('k', 'v2');
+    const b = config.addListener('k', 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen['b']!.push(content));
+    await settle();
+    firstRead.release();
+    await Promise.all([a, b]);
+    await settle();
+    expect(seen['a']).toEqual(['v1', 'v2']);
+    expect(seen['b']).toEqual(['v2']);
+  });
+
+  it('a listener slower than the changes gets the newest content next, not a backlog of stale ones', async () => {
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('k', 'c0');
+    const config = await configService(fake.fetch, { backgroundSync: false });
+    let release: () => void = () => {};
+    const seen: string[] = [];
+    await config.addListener('k', 'DEFAULT_GROUP', async (_t, _d, _g, content) => {
+      seen.push(content);
+      if (content === 'c0') await new Promise<void>((r) => (release = r));
+    });
+    await settle();
+    for (let i = 1; i <= 20; i++) {
+      fake.setConfig('k', `c${i}`);
+      await config.tick({ maxWaitMs: 10 });
+    }
+    release();
+    await settle();
+    expect(seen).toEqual(['c0', 'c20']);
+  });
+});
+
+describe('4. a deregistered instance stays gone', () => {
+  for (const generation of ['v1', 'v3'] as const) {
+    it(`${generation}: deregisterInstance waits for a beat on the wire, which then cannot bring the instance back`, async () => {
+      const fake = createFakeNacos({ generation });
+      const control = controlledFetch(fake.fetch);
+      const naming = await namingService(control.fetch, { backgroundSync: false });
+      await naming.registerInstance({ serviceName: 'svc', ip: '10.0.0.1', port: 80 });
+      const isBeat = (r: { path: string; form: URLSearchParams }) => r.path.endsWith('/instance/beat') || r.form.get('heartBeat') === 'true';
+      const beatOnWire = control.hold(isBeat);
+      const beating = naming.beat();
+      await beatOnWire.arrived;
+      const deregistering = naming.deregisterInstance({ serviceName: 'svc', ip: '10.0.0.1', port: 80 });
+      await settle();
+      // The delete waits for the beat: nothing has been deleted yet.
+      expect(control.count((r) => r.method === 'DELETE')).toBe(0);
+      beatOnWire.release();
+      await Promise.all([beating, deregistering]);
+      await naming.beat();
+      expect(fake.instances.size).toBe(0);
+      expect(control.count((r) => r.method === 'POST' && r.form.get('heartBeat') !== 'true')).toBe(1);
+    });
+  }
+});
+
+describe('7. on 3.2+, adding a listener reads that key, not every watched key again', () => {
+  it('20 listeners added one after another cost 20 reads; the next polling round reads each key once', async () => {
+    vi.useFakeTimers();
+    const fake = createFakeNacos({ generation: 'v3' });
+    const control = controlledFetch(fake.fetch);
+    const config = await configService(control.fetch, { pollIntervalMs: 60_000 });
+    const isRead = (r: { path: string }) => r.path === '/nacos/v3/client/cs/config';
+    for (let i = 0; i < 20; i++) {
+      await config.addListener(`k${i}`, 'DEFAULT_GROUP', () => {});
+      await vi.advanceTimersByTimeAsync(80);
+    }
+    expect(control.count(isRead)).toBe(20);
+    await vi.advanceTimersByTimeAsync(70_000);
+    expect(control.count(isRead)).toBe(40);
+  });
+});
+
+describe('8. unsubscribing during the first poll', () => {
+  it('starts no polling loop', async () => {
+    const fake = createFakeNacos({ generation: 'v1' });
+    const control = controlledFetch(fake.fetch);
+    const naming = await namingService(control.fetch);
+    const firstPoll = control.hold((r) => r.path === '/nacos/v1/ns/instance/list');
+    const callback = () => {};
+    const subscribing = naming.subscribe({ serviceName: 'svc', subscribeCallback: callback, intervalMs: 100 });
+    await firstPoll.arrived;
+    await naming.unsubscribe({ serviceName: 'svc', subscribeCallback: callback });
+    firstPoll.release();
+    await subscribing;
+    expect(naming.subscriptions).toEqual({ services: 0, activeLoops: 0 });
+  });
+});
+
+describe('9. smaller defects', () => {
+  it('a v1 service list that is not JSON is a SERVER error, not a raw SyntaxError', async () => {
+    const fake = createFakeNacos({ generation: 'v1' });
+    const naming = await namingService(async (input, init) => {
+      const request = input instanceof Request ? input : new Request(input, init);
+      return new URL(request.url).pathname.endsWith('/ns/service/list') ? new Response('<not json>') : fake.fetch(request);
+    });
+    const error = await naming.listServices().catch((e: unknown) => e);
+    expect(isNacosError(error, 'SERVER')).toBe(true);
+  });
+
+  it('an AbortSignal.timeout() deadline is TIMEOUT, not ABORTED (NacosClient getConfig({ timeout }))', async () => {
+    const { NacosClient } = await import('../../src/index.js');
+    const hanging: FetchLike = (input, init) => {
+      const signal = input instanceof Request ? input.signal : init?.signal;
+      return new Promise<Response>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    };
+    const client = new NacosClient('fake.test', { fetch: hanging, logLevel: 'silent' });
+    closers.push(() => client.shutdown());
+    const error = await client.getConfig('k', 'DEFAULT_GROUP', { timeout: 0.05, noSnapshot: true }).catch((e: unknown) => e);
+    expect(isNacosError(error, 'TIMEOUT')).toBe(true);
+  });
+
+  it("NacosClient's warning about callbackThreadNum respects logLevel 'silent'", async () => {
+    const { NacosClient } = await import('../../src/index.js');
+    const fake = createFakeNacos({ generation: 'v1' });
+    const lines: string[] = [];
+    const logger = { debug: (m: string) => void lines.push(m), info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m), error: (m: string) => void lines.push(m) };
+    const quiet = new NacosClient('fake.test', { fetch: fake.fetch, logger, logLevel: 'silent' });
+    closers.push(() => quiet.shutdown());
+    quiet.setOptions({ callbackThreadNum: 4 });
+    await quiet.getConfig('k');
+    expect(lines).toEqual([]);
+    const loud = new NacosClient('fake.test', { fetch: fake.fetch, logger, logLevel: 'warn' });
+    closers.push(() => loud.shutdown());
+    loud.setOptions({ callbackThreadNum: 4 });
+    await loud.getConfig('k');
+    expect(lines.some((l) => /callbackThreadNum has no effect/.test(l))).toBe(true);
+  });
+
+  it('a tagged read on 3.x is UNSUPPORTED before any v3 read, not the main content', async () => {
+    const fake = createFakeNacos({ generation: 'v3' });
+    fake.setConfig('k', 'main');
+    const control = controlledFetch(fake.fetch);
+    const config = await configService(control.fetch);
+    expect(await config.getConfig({ dataId: 'k' })).toBe('main');
+    const error = await config.getConfig({ dataId: 'k', tag: 'canary' }).catch((e: unknown) => e);
+    expect(isNacosError(error, 'UNSUPPORTED')).toBe(true);
+    expect(control.count((r) => r.path === '/nacos/v3/client/cs/config')).toBe(1);
+  });
+
+  it('watch() keeps the newest change for a slow consumer, each with the md5 of its own content', async () => {
+    const { createHash } = await import('node:crypto');
+    const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('w', 'w0');
+    const config = await configService(fake.fetch, { backgroundSync: false });
+    const iterator = config.watch({ dataId: 'w' })[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ content: 'w0', md5: md5('w0'), source: 'initial' });
+    // 30 changes while the consumer does not pull: it then gets the newest one, with that content's md5.
+    for (let i = 1; i <= 30; i++) {
+      fake.setConfig('w', `w${i}`);
+      await config.tick({ maxWaitMs: 10 });
+    }
+    await settle();
+    const next = (await iterator.next()).value as { content: string; md5: string };
+    expect(next).toMatchObject({ content: 'w30', md5: md5('w30') });
+    await iterator.return?.(undefined);
+  });
+});

@@ -36,6 +36,11 @@ export function createFakeNacos(options: FakeOptions) {
   const requests: { method: string; path: string; query: URLSearchParams; headers: Headers; body: string }[] = [];
   const credentials = options.auth ?? { username: 'nacos', password: 'nacos' };
   const v3 = options.generation !== 'v1';
+  /** Long polls held open, each re-checking its keys when a config changes. */
+  const held = new Set<() => void>();
+  const changedConfig = () => {
+    for (const poll of [...held]) poll();
+  };
   /** Reads left to answer 409 per config key (the server is dumping it), see `dumping`. */
   const dumps = new Map<string, number>();
   let tokenCounter = 0;
@@ -94,6 +99,7 @@ export function createFakeNacos(options: FakeOptions) {
       const key = keyOf(params.get('namespaceId'), params.get('groupName'), params.get('dataId'));
       if (request.method === 'DELETE') {
         configs.delete(key);
+        changedConfig();
         return json({ code: 0, message: 'success', data: true });
       }
       const cas = request.headers.get('casMd5');
@@ -103,6 +109,7 @@ export function createFakeNacos(options: FakeOptions) {
         return json({ code: 20005, message: 'resource conflict', data: 'Cas publish fail, server md5 may have changed.' }, 500);
       }
       configs.set(key, { content: params.get('content') ?? '', type: params.get('type') ?? 'text' });
+      changedConfig();
       return json({ code: 0, message: 'success', data: true });
     }
     if (path === '/v1/cs/configs') {
@@ -118,6 +125,7 @@ export function createFakeNacos(options: FakeOptions) {
       }
       if (request.method === 'DELETE') {
         configs.delete(key);
+        changedConfig();
         return new Response('true');
       }
       const cas = request.headers.get('casMd5');
@@ -127,7 +135,39 @@ export function createFakeNacos(options: FakeOptions) {
         return new Response('caused: Cas publish fail, server md5 may have changed.;', { status: 500 });
       }
       configs.set(key, { content: params.get('content') ?? '', type: params.get('type') ?? 'text' });
+      changedConfig();
       return new Response('true');
+    }
+    if (path === '/v1/cs/configs/listener') {
+      // "dataId^2group^2md5[^2tenant]^1" per key; the answer names the keys whose md5 differs (form-encoded).
+      const wanted = (params.get('Listening-Configs') ?? '').split('\x01').filter(Boolean).map((line) => line.split('\x02'));
+      const changed = () =>
+        wanted.filter(([dataId, group, md5sum, tenant]) => {
+          const found = configs.get(keyOf(tenant ?? '', group ?? '', dataId ?? ''));
+          return (found ? md5(found.content) : '') !== (md5sum ?? '');
+        });
+      const answer = () => new Response(encodeURIComponent(changed().map(([d, g, , t]) => [d, g, ...(t ? [t] : [])].join('\x02') + '\x01').join('')));
+      if (changed().length > 0 || request.headers.get('Long-Pulling-NoHangUp') === 'true') return answer();
+      // Held until a watched config changes or the client gives up (2.x holds it up to Long-Pulling-Timeout).
+      return new Promise<Response>((resolve, reject) => {
+        const poll = () => {
+          if (changed().length === 0) return;
+          held.delete(poll);
+          resolve(answer());
+        };
+        held.add(poll);
+        request.signal.addEventListener('abort', () => {
+          held.delete(poll);
+          reject(request.signal.reason);
+        });
+      });
+    }
+    if (path === '/v1/ns/instance/list') {
+      const service = plain(params.get('serviceName'));
+      const hosts = [...instances.values()]
+        .filter((i) => i['serviceName'] === service)
+        .map((i) => ({ instanceId: `${i['ip']}#${i['port']}#${i['clusterName'] ?? 'DEFAULT'}#DEFAULT_GROUP@@${service}`, ip: i['ip'], port: Number(i['port']), weight: Number(i['weight'] ?? 1), healthy: true, enabled: i['enabled'] !== 'false', ephemeral: true, clusterName: i['clusterName'] ?? 'DEFAULT', serviceName: `DEFAULT_GROUP@@${service}`, metadata: JSON.parse(i['metadata'] ?? '{}') }));
+      return json({ name: `DEFAULT_GROUP@@${service}`, groupName: 'DEFAULT_GROUP', clusters: '', cacheMillis: 10000, hosts, lastRefTime: Date.now(), checksum: '', allIPs: false, reachProtectionThreshold: false, valid: true });
     }
     if (path === '/v3/client/ns/instance' || path === '/v1/ns/instance') {
       const key = `${plain(params.get('serviceName'))}|${params.get('ip')}|${params.get('port')}`;
@@ -180,7 +220,10 @@ export function createFakeNacos(options: FakeOptions) {
     get casFailures() {
       return casFailures;
     },
-    setConfig: (dataId: string, content: string, group = 'DEFAULT_GROUP', ns = '') => configs.set(keyOf(ns, group, dataId), { content, type: 'text' }),
+    setConfig: (dataId: string, content: string, group = 'DEFAULT_GROUP', ns = '') => {
+      configs.set(keyOf(ns, group, dataId), { content, type: 'text' });
+      changedConfig();
+    },
     /** The next `reads` v1 reads of the config answer 409, as 2.5.1 does while it dumps a config just published. */
     dumping: (dataId: string, reads: number, group = 'DEFAULT_GROUP', ns = '') => dumps.set(keyOf(ns, group, dataId), reads),
   };
