@@ -9,4 +9,4 @@ export type { Transport } from './transport/http.js';
 export { awaitShared } from './transport/shared.js';
 export { parseAddressServerBody, type ServerAddress } from './transport/servers.js';
 export { configMd5Async, hmacSha1Base64 } from './util/crypto.js';
-export { dataIdSchema, groupSchema, matches, maxChars, signalSchema } from './validation.js';
+export { dataIdSchema, groupSchema, matches, maxChars, oneOf, signalSchema } from './validation.js';

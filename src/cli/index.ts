@@ -19,6 +19,8 @@ import {
   type ClientConfig,
   type ClientConfigOptions,
   type Instance,
+  type PublishConfigParams,
+  type StoragePort,
 } from '../index.js';
 import { createStorage } from '../storage/fs.js';
 
@@ -78,7 +80,8 @@ function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}
     ...(g.secretKey ? { secretKey: g.secretKey } : {}),
     ...(g.contextPath !== undefined ? { contextPath: g.contextPath } : {}),
     timeoutMs: timeout,
-    logLevel: g.verbose ? 'debug' : 'error',
+    // Warnings go to stderr: a value served from the snapshot because no server answered must not pass unseen.
+    logLevel: g.verbose ? 'debug' : 'warn',
     logger: { debug: console.error, info: console.error, warn: console.error, error: console.error },
     ...extra,
   });
@@ -100,7 +103,14 @@ function untilInterrupted(): AbortSignal {
 async function readContent(options: { content?: string; file?: string }): Promise<string> {
   if (options.content !== undefined && options.file !== undefined) throw new CliError('give --content or --file, not both', EXIT.usage);
   if (options.content !== undefined) return options.content;
-  if (options.file !== undefined) return readFile(options.file, 'utf8');
+  if (options.file !== undefined) {
+    try {
+      return await readFile(options.file, 'utf8');
+    } catch (error) {
+      const reason = (error as { code?: string }).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+      throw new CliError(`cannot read --file ${options.file}: ${reason}`, EXIT.usage);
+    }
+  }
   if (process.stdin.isTTY) throw new CliError('give --content, --file, or pipe the content on stdin', EXIT.usage);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -111,6 +121,18 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port)) throw new CliError(`port must be a whole number, not ${JSON.stringify(text)}`, EXIT.usage);
   return port;
+}
+
+/**
+ * An instance address: an IPv4 or IPv6 address, or a host name with a domain (or localhost). A single word like
+ * `orders` or `not-an-ip` is far more often a slip (the service name twice, arguments swapped) than a host.
+ */
+function parseIp(text: string): string {
+  const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(text);
+  const ipv6 = text.includes(':') && /^[0-9A-Fa-f:.]+$/.test(text);
+  const host = text === 'localhost' || /^(?=.{1,253}$)([0-9A-Za-z]([0-9A-Za-z-]{0,61}[0-9A-Za-z])?\.)+[A-Za-z][0-9A-Za-z-]{0,61}[0-9A-Za-z]$/.test(text);
+  if (!ipv4 && !ipv6 && !host) throw new CliError(`${JSON.stringify(text)} is not an IP address or a host name with a domain (e.g. 10.0.0.5, app.internal)`, EXIT.usage);
+  return text;
 }
 
 function parseMetadata(pairs: string[] | undefined): Record<string, string> | undefined {
@@ -126,9 +148,27 @@ function parseMetadata(pairs: string[] | undefined): Record<string, string> | un
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Runs `fn` with a config service and always shuts it down. */
-async function withConfig<T>(g: GlobalOptions, fn: (service: NacosConfigService) => Promise<T>): Promise<T> {
-  const service = await NacosConfigService.createConfigService(clientConfig(g));
+/**
+ * The cache folder's storage. Without a folder named, the default (`~/nacos/cache`) when the home folder can be
+ * found: Deno run with only net and env permissions cannot, and then reads go without a disk cache.
+ */
+function cacheStorage(dir: string | undefined): StoragePort | undefined {
+  if (dir) return createStorage({ dir });
+  try {
+    return createStorage();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `fn` with a config service and always shuts it down. With `cacheDir` (or by default `~/nacos/cache`, the
+ * folder `failover set` writes to) its snapshots and failover entries live on disk, as an application's would.
+ */
+async function withConfig<T>(g: GlobalOptions, fn: (service: NacosConfigService) => Promise<T>, cache?: { cacheDir?: string | undefined }): Promise<T> {
+  const disk = cache ? cacheStorage(cache.cacheDir) : undefined;
+  const storage = disk ? { storage: disk } : {};
+  const service = await NacosConfigService.createConfigService(clientConfig(g, storage));
   try {
     return await fn(service);
   } finally {
@@ -151,17 +191,24 @@ const describeInstance = (h: Instance) => `${h.ip}:${h.port}\tweight=${h.weight}
 
 const config = program.command('config').description('read, write and watch configs');
 
+const cacheDirOption = () => new Option('--cache-dir <dir>', 'cache folder of the clients: snapshots and failover entries (default ~/nacos/cache)').env('NACOS_CACHE_DIR');
+
 config
   .command('get <dataId>')
-  .description('print a config (exit 3 when it does not exist)')
+  .description('print a config (exit 3 when it does not exist); a failover entry in the cache folder wins, and its snapshot answers when no server does')
   .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
-  .action(async (dataId: string, o: { group: string }, command: Command) => {
+  .addOption(cacheDirOption())
+  .action(async (dataId: string, o: { group: string; cacheDir?: string }, command: Command) => {
     const g = globals(command);
-    await withConfig(g, async (service) => {
-      const content = await service.getConfig({ dataId, group: o.group });
-      if (content === '') throw new CliError(`config ${o.group}/${dataId} does not exist`, EXIT.notFound);
-      print(g, content, { dataId, group: o.group, namespace: g.namespace ?? '', content });
-    });
+    await withConfig(
+      g,
+      async (service) => {
+        const content = await service.getConfig({ dataId, group: o.group });
+        if (content === '') throw new CliError(`config ${o.group}/${dataId} does not exist`, EXIT.notFound);
+        print(g, content, { dataId, group: o.group, namespace: g.namespace ?? '', content });
+      },
+      { cacheDir: o.cacheDir },
+    );
   });
 
 config
@@ -176,7 +223,9 @@ config
     const g = globals(command);
     const content = await readContent(o);
     await withConfig(g, async (service) => {
-      await service.publishConfig({ dataId, group: o.group, content, ...(o.type ? { type: o.type } : {}), ...(o.casMd5 ? { casMd5: o.casMd5 } : {}) });
+      // The library refuses a type Nacos does not know (VALIDATION: exit 2).
+      const type = o.type as NonNullable<PublishConfigParams['type']> | undefined;
+      await service.publishConfig({ dataId, group: o.group, content, ...(type ? { type } : {}), ...(o.casMd5 ? { casMd5: o.casMd5 } : {}) });
       print(g, `published ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
     });
   });
@@ -188,6 +237,8 @@ config
   .action(async (dataId: string, o: { group: string }, command: Command) => {
     const g = globals(command);
     await withConfig(g, async (service) => {
+      // Nacos answers "ok" for a config that is not there; say so instead of "removed".
+      if ((await service.getConfig({ dataId, group: o.group, snapshot: false })) === '') throw new CliError(`config ${o.group}/${dataId} does not exist`, EXIT.notFound);
       await service.removeConfig({ dataId, group: o.group });
       print(g, `removed ${o.group}/${dataId}`, { ok: true, dataId, group: o.group });
     });
@@ -232,6 +283,7 @@ naming
   .option('--keep-alive', 'stay running and send heartbeats until Ctrl-C, then deregister')
   .action(async (service: string, ip: string, portText: string, o: InstanceOptions, command: Command) => {
     const g = globals(command);
+    parseIp(ip);
     const port = parsePort(portText);
     const weight = o.weight === undefined ? undefined : Number(o.weight);
     if (weight !== undefined && !Number.isFinite(weight)) throw new CliError('--weight must be a number', EXIT.usage);
@@ -269,8 +321,13 @@ naming
   .option('--persistent', 'the instance is persistent')
   .action(async (service: string, ip: string, portText: string, o: InstanceOptions, command: Command) => {
     const g = globals(command);
+    const port = parsePort(portText);
+    const clusterName = o.cluster ?? 'DEFAULT';
     await withNaming(g, async (client) => {
-      await client.deregisterInstance({ serviceName: service, groupName: o.group, ip, port: parsePort(portText), ...(o.cluster ? { clusterName: o.cluster } : {}), ephemeral: !o.persistent });
+      // Nacos answers "ok" for an instance or service that is not there; say so instead of "deregistered".
+      const { hosts } = await client.getService({ serviceName: service, groupName: o.group, clusters: [clusterName] });
+      if (!hosts.some((h) => h.ip === ip && h.port === port)) throw new CliError(`no instance ${ip}:${port} in cluster ${clusterName} of ${o.group}/${service}`, EXIT.notFound);
+      await client.deregisterInstance({ serviceName: service, groupName: o.group, ip, port, clusterName, ephemeral: !o.persistent });
       print(g, `deregistered ${ip}:${portText} from ${o.group}/${service}`, { ok: true });
     });
   });
@@ -349,7 +406,7 @@ failover
   .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
   .option('--content <text>', 'the content')
   .option('--file <path>', 'read the content from a file')
-  .addOption(new Option('--cache-dir <dir>', 'cache folder of the clients (default ~/nacos/cache)').env('NACOS_CACHE_DIR'))
+  .addOption(cacheDirOption())
   .action(async (dataId: string, o: { group: string; content?: string; file?: string; cacheDir?: string }, command: Command) => {
     const g = globals(command);
     const content = await readContent(o);
@@ -361,7 +418,7 @@ failover
   .command('clear <dataId>')
   .description('remove the override; reads go to the server again')
   .option('-g, --group <group>', 'group', 'DEFAULT_GROUP')
-  .addOption(new Option('--cache-dir <dir>', 'cache folder of the clients (default ~/nacos/cache)').env('NACOS_CACHE_DIR'))
+  .addOption(cacheDirOption())
   .action(async (dataId: string, o: { group: string; cacheDir?: string }, command: Command) => {
     const g = globals(command);
     await clearFailover(createStorage(o.cacheDir ? { dir: o.cacheDir } : {}), { dataId, group: o.group, namespaceId: g.namespace ?? '' });
@@ -420,7 +477,12 @@ try {
     // Help and version print and exit 0; anything else is a usage error commander has already explained.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`nacos-edge: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = exitCodeFor(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const exitCode = exitCodeFor(error);
+    // With --json, the error is a JSON document too (on stderr, like the plain message).
+    const json = process.argv.includes('--json');
+    const code = isNacosError(error) ? error.code : error instanceof CliError ? (exitCode === EXIT.notFound ? 'NOT_FOUND' : 'USAGE') : 'ERROR';
+    process.stderr.write(json ? `${JSON.stringify({ error: { code, message, exitCode } })}\n` : `nacos-edge: ${message}\n`);
+    process.exitCode = exitCode;
   }
 }

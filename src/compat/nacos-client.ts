@@ -7,7 +7,7 @@
  * @module
  */
 import { createClientConfig, type ClientConfigOptions, type CredentialsProvider, type FetchLike } from '../client-config.js';
-import { NacosConfigService, type ConfigListener } from '../config/config-service.js';
+import { NacosConfigService, type ConfigListener, type PublishConfigParams } from '../config/config-service.js';
 import { NacosError, NacosValidationError } from '../errors.js';
 import { leveledLogger, type LogLevel, type Logger } from '../logger.js';
 import type { Instance, InstanceDiff, ServiceInfo } from '../naming/model.js';
@@ -212,7 +212,7 @@ export class NacosClient {
   async publishConfig(dataId: string, group: string, content: string, options: { type?: string; timeout?: number; appName?: string } = {}): Promise<true> {
     const { config } = await this.#servicesReady();
     const signal = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout * 1000);
-    return config.publishConfig({ dataId, group: group || DEFAULT_GROUP, content, ...(options.type ? { type: options.type } : {}), ...(options.appName ? { appName: options.appName } : {}), ...(signal ? { signal } : {}) });
+    return config.publishConfig({ dataId, group: group || DEFAULT_GROUP, content, ...(options.type ? { type: options.type as NonNullable<PublishConfigParams['type']> } : {}), ...(options.appName ? { appName: options.appName } : {}), ...(signal ? { signal } : {}) });
   }
 
   /** Removes a config. */

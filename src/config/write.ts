@@ -9,6 +9,7 @@ import {
   matches,
   maxChars,
   NacosError,
+  oneOf,
   signalSchema,
   tenantParam,
   type ApiGeneration,
@@ -29,7 +30,8 @@ export const publishSchema = z.strictObject({
     z.refine((s) => s.trim() !== '', 'must not be blank'),
     maxChars(MAX_CONTENT_CHARS),
   ),
-  type: z.optional(z.string().check(maxChars(32))),
+  // The types Nacos knows; it stores any other as text without a word, so a typo ('yml') is refused here instead.
+  type: z.optional(oneOf(['text', 'json', 'yaml', 'properties', 'xml', 'html', 'toml'])),
   tag: z.optional(z.string().check(maxChars(16))),
   appName: z.optional(z.string().check(maxChars(128))),
   betaIps: z.optional(z.string()),

@@ -1,6 +1,6 @@
 import type { ClientConfig, SigningCredentials } from '../client-config.js';
 import type { Logger } from '../logger.js';
-import { awaitShared, hmacSha1Base64, NacosError, snippet, type NacosResponse, type Transport } from '../on-demand.js';
+import { awaitShared, hmacSha1Base64, NacosError, notNacos, snippet, type NacosResponse, type Transport } from '../on-demand.js';
 
 /** A login answer. */
 export interface AccessToken {
@@ -124,11 +124,13 @@ export async function login(transport: Transport, log: Logger, username: string,
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.body);
-  } catch (cause) {
-    throw new NacosError('AUTH', 'login answered with a body that is not JSON', { cause, server: res.server.origin });
+  } catch {
+    throw notNacos(res, `login as "${username}"`);
   }
-  const answer = parsed as { accessToken?: unknown; tokenTtl?: unknown; data?: { accessToken?: unknown; tokenTtl?: unknown } };
+  const answer = (parsed ?? {}) as { accessToken?: unknown; tokenTtl?: unknown; data?: { accessToken?: unknown; tokenTtl?: unknown } };
   const source = typeof answer.accessToken === 'string' ? answer : (answer.data ?? {});
+  // A 200 without a token is no Nacos login answer (another application on that port).
+  if (typeof source.accessToken !== 'string' || source.accessToken === '') throw notNacos(res, `login as "${username}"`);
   log.debug(`logged in as "${username}" on ${res.server.origin}`);
   return { accessToken: String(source.accessToken ?? ''), tokenTtl: Number(source.tokenTtl ?? 18_000) };
 }

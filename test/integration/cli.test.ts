@@ -1,5 +1,7 @@
 // The `nacos-edge` command, run as a subprocess (Node, and Deno for `config get`) against the real server.
 import { spawn } from 'node:child_process';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,6 +50,15 @@ function run(args: string[], options: { env?: Record<string, string>; input?: st
   return new Promise((resolveRun) => child.on('exit', (code) => resolveRun({ code, stdout, stderr })));
 }
 
+const closeServers: (() => Promise<void>)[] = [];
+/** A throwaway HTTP server on loopback (something that is not Nacos); returns its `host:port`. */
+async function httpServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createHttpServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closeServers.push(() => new Promise((r) => server.close(() => r())));
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /** Starts a long-running command and exposes its output as it arrives. */
 function start(args: string[]) {
   const child = spawn(process.execPath, [cli, ...args], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,7 +73,7 @@ describe('nacos-edge CLI', () => {
   it('ping reports a ready server', async () => {
     const r = await run(['ping']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`ready, ${nacos().generation} API`));
+    expect(r.stdout).toMatch(new RegExp(`ready, ${nacos().generation} API, version ${nacos().version.replace(/^nacos /, '').replace(/\./g, '\\.')}`));
     const j = await run(['--json', 'ping']);
     expect(JSON.parse(j.stdout)).toMatchObject({ ready: true, generation: nacos().generation });
   });
@@ -137,6 +148,59 @@ describe('nacos-edge CLI', () => {
     const down = await run(['config', 'get', 'x'], { env: { NACOS_SERVER_ADDR: await deadServerAddr() } });
     expect(down.code).toBe(5);
     expect(down.stderr).toMatch(/no server answered/);
+  });
+
+  it('bad input is exit 2 before any request: an unknown type, an address that is no IP or host, a missing file', async () => {
+    const type = await run(['config', 'publish', uniqueId('cli-type'), '--content', 'x', '--type', 'bogus']);
+    expect(type.code).toBe(2);
+    expect(type.stderr).toMatch(/type: must be one of/);
+    const ip = await run(['naming', 'register', 'orders', 'not-an-ip', '8080']);
+    expect(ip.code).toBe(2);
+    expect(ip.stderr).toMatch(/not an IP address/);
+    const file = await run(['config', 'publish', uniqueId('cli-file'), '--file', '/nonexistent/app.json']);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/cannot read --file \/nonexistent\/app\.json: no such file/);
+  });
+
+  it('removing what does not exist says so (exit 3), and with --json errors are JSON', async () => {
+    const remove = await run(['--json', 'config', 'remove', uniqueId('cli-absent')]);
+    expect(remove.code).toBe(3);
+    expect(remove.stdout).toBe('');
+    expect(JSON.parse(remove.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', exitCode: 3, message: expect.stringMatching(/does not exist/) } });
+    const deregister = await run(['naming', 'deregister', uniqueId('cli-nosvc'), '10.0.0.1', '80']);
+    expect(deregister.code).toBe(3);
+    expect(deregister.stderr).toMatch(/no instance 10\.0\.0\.1:80/);
+  });
+
+  it('config get honours a failover entry set by failover set (the same cache folder)', async () => {
+    const dataId = uniqueId('cli-override');
+    const dir = mkdtempSync(join(tmpdir(), 'nacos-edge-cli-cache-'));
+    await run(['config', 'publish', dataId, '--content', 'server value']);
+    expect((await run(['config', 'get', dataId, '--cache-dir', dir])).stdout).toBe('server value\n');
+    await run(['failover', 'set', dataId, '--content', 'operator value', '--cache-dir', dir]);
+    expect((await run(['config', 'get', dataId, '--cache-dir', dir])).stdout).toBe('operator value\n');
+    await run(['failover', 'clear', dataId, '--cache-dir', dir]);
+    expect((await run(['config', 'get', dataId, '--cache-dir', dir])).stdout).toBe('server value\n');
+  });
+
+  it('a server that is not Nacos is named as such, never read as a config (a web server; another app answering JSON)', async () => {
+    const web = await httpServer((_req, res) => res.writeHead(404, { 'Content-Type': 'text/html' }).end('<!DOCTYPE HTML><html><body>Not Found</body></html>'));
+    const console = await httpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"data":null,"success":false,"code":"NO_LOGIN","msg":null}'));
+    try {
+      for (const args of [['ping'], ['config', 'get', 'app.properties', '--cache-dir', mkdtempSync(join(tmpdir(), 'nacos-edge-cli-cache-'))], ['config', 'publish', 'app.properties', '--content', 'a=1']]) {
+        const r = await run(args, { env: { NACOS_SERVER_ADDR: web } });
+        expect(r.code).toBe(5);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(/not a Nacos server at http:\/\/127\.0\.0\.1:\d+\/nacos/);
+        expect(r.stderr).not.toMatch(/3\.2\+/);
+      }
+      const get = await run(['config', 'get', 'app.properties', '--cache-dir', mkdtempSync(join(tmpdir(), 'nacos-edge-cli-cache-'))], { env: { NACOS_SERVER_ADDR: console } });
+      expect(get.code).not.toBe(0);
+      expect(get.stdout).toBe('');
+      expect(get.stderr).toMatch(/not a Nacos server/);
+    } finally {
+      await Promise.all(closeServers.splice(0).map((c) => c()));
+    }
   });
 
   it('--help works for every command', async () => {
