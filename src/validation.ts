@@ -31,6 +31,9 @@ export const dataIdSchema = z.string().check(
   matches(NAME_CHARS, 'may contain only letters, digits and _ - . :'),
 );
 
+/** The group of configs and services when none is given. */
+export const DEFAULT_GROUP = 'DEFAULT_GROUP';
+
 /** A config group or naming group. */
 export const groupSchema = z.string().check(
   nonEmpty(),

@@ -9,12 +9,12 @@
 import { createClientConfig, type ClientConfigOptions, type CredentialsProvider, type FetchLike } from '../client-config.js';
 import { NacosConfigService, type ConfigListener, type PublishConfigParams } from '../config/config-service.js';
 import { NacosError, NacosValidationError } from '../errors.js';
+import { DEFAULT_GROUP } from '../validation.js';
 import { leveledLogger, type LogLevel, type Logger } from '../logger.js';
 import type { Instance, InstanceDiff, ServiceInfo } from '../naming/model.js';
 import { NacosNamingService, type BeatAnswer } from '../naming/naming-service.js';
 import type { StoragePort } from '../storage/port.js';
 
-const DEFAULT_GROUP = 'DEFAULT_GROUP';
 
 /** Constructor options, as in the seed (`namespace`, `ak`, `sk`, …). */
 export interface NacosClientOptions {

@@ -1,36 +1,23 @@
 import * as z from 'zod/mini';
 import type { ClientConfig } from '../client-config.js';
-import { abortError, isNacosError, NacosError } from '../errors.js';
+import { NacosError } from '../errors.js';
 import { leveledLogger, type Logger } from '../logger.js';
 import { createStorage } from '../storage/memory.js';
-import { storageKey, type StoragePort } from '../storage/port.js';
-import { decodeConfigSnapshot, encodeConfigSnapshot, SnapshotWriter, type ConfigSnapshot } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
 import { configMd5Async } from '../util/crypto.js';
-import { OwnWrites } from '../util/own-writes.js';
-import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
-import { atLeast, dataIdSchema, fn, groupSchema, isStandardSchema, matches, maxChars, oneOf, parseOrThrow, signalSchema } from '../validation.js';
-import { WatchedConfig, type ConfigListener } from './listeners.js';
-import { longPoll, readConfig, readConfigDiscovering, type ConfigKey, type ConfigRead } from './protocol.js';
+import { atLeast, dataIdSchema, DEFAULT_GROUP, fn, groupSchema, isStandardSchema, maxChars, oneOf, parseOrThrow, signalSchema } from '../validation.js';
+import type { ConfigListener } from './listeners.js';
+import type { ConfigKey } from './protocol.js';
+import { ConfigReader } from './reader.js';
+import { ConfigSync, type TickResult } from './sync.js';
 import type { PublishConfigParams, RemoveConfigParams } from './write.js';
 import type { ConfigFormat, InferOutput, StandardSchemaV1 } from './typed.js';
 
-export type { ConfigListener } from './listeners.js';
+export type { ConfigChangeInfo, ConfigListener } from './listeners.js';
+export type { TickResult } from './sync.js';
+export { DEFAULT_GROUP } from '../validation.js';
 export type { PublishConfigParams, RemoveConfigParams } from './write.js';
 export type { ConfigFormat, InferOutput, StandardSchemaV1 } from './typed.js';
-
-/** The default group when none is given. */
-export const DEFAULT_GROUP = 'DEFAULT_GROUP';
-
-/** How long key additions are gathered before a held long poll is re-issued to include them. */
-const RESTART_COALESCE_MS = 50;
-/** The storage keys of a config are kept for this many configs (encoding them is on every read's path). */
-const MAX_CACHED_KEYS = 10_000;
-
-interface StorageKeys {
-  readonly snapshot: string;
-  readonly failover: string;
-}
 
 const keyFields = {
   dataId: dataIdSchema,
@@ -110,18 +97,8 @@ export interface ConfigChange<T = string> {
   value: T | undefined;
 }
 
-/** Result of one {@link NacosConfigService.tick} pass. */
-export interface TickResult {
-  /** Watched configs compared with the server. */
-  checked: number;
-  /** Configs whose content changed (listeners were called). */
-  changed: number;
-}
-
 /** Writes (publish, remove) are a chunk of their own: read-only apps, the common case on the edge, never load it. */
 const loadWrite = () => import('./write.js');
-
-const idOf = (key: ConfigKey) => `${key.tenant}\x02${key.group}\x02${key.dataId}`;
 
 /**
  * Config service: read, publish, remove and listen to configs on any Nacos generation over HTTP.
@@ -131,29 +108,16 @@ export class NacosConfigService {
   readonly #config: ClientConfig;
   readonly #log: Logger;
   readonly #transport: Transport;
-  readonly #storage: StoragePort;
-  readonly #watched = new Map<string, WatchedConfig>();
-  /** Watched ids in insertion order; long-poll batch i covers [i*batch, (i+1)*batch). */
-  readonly #order: string[] = [];
-  readonly #loops = new Map<number, Promise<void>>();
-  readonly #restarts = new Map<number, AbortController>();
-  readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
-  readonly #storageKeys = new Map<string, StorageKeys>();
-  readonly #snapshots: SnapshotWriter;
-  /** This client's own publishes and removals, until reads show them: the md5 expected, `''` for removed. */
-  readonly #ownWrites: OwnWrites<string>;
-  /** Background work outside the polling loops (reading back own writes), awaited by shutdown. */
-  readonly #background = new Set<Promise<void>>();
-  #failures = 0;
+  readonly #reader: ConfigReader;
+  readonly #sync: ConfigSync;
   #closed = false;
 
   private constructor(config: ClientConfig) {
     this.#config = config;
     this.#log = leveledLogger(config.logger, config.logLevel);
     this.#transport = new Transport(config, this.#log);
-    this.#storage = config.storage ?? createStorage();
-    this.#snapshots = new SnapshotWriter(this.#storage);
-    this.#ownWrites = new OwnWrites(config.readYourWritesMs);
+    this.#reader = new ConfigReader(this.#transport, config.storage ?? createStorage(), this.#log, config.readYourWritesMs);
+    this.#sync = new ConfigSync(config, this.#transport, this.#reader, this.#log);
   }
 
   /** Creates a config service. Sends nothing; the first request happens on the first call. */
@@ -189,7 +153,7 @@ export class NacosConfigService {
     const p = parseOrThrow(getSchema, params, 'getConfig');
     this.#assertOpen();
     const key = this.#key(p.dataId, p.group);
-    const read = await this.#readWithFallbacks(key, p.signal, p.tag, p.cache, p.snapshot ?? true);
+    const read = await this.#reader.read(key, p.signal, p.tag, p.cache, p.snapshot ?? true);
     if (p.schema === undefined && p.format === undefined) return read.content;
     const what = `getConfig ${key.group}/${key.dataId}`;
     if (!read.found) throw new NacosError('NOT_FOUND', `${what}: the config does not exist`);
@@ -201,54 +165,6 @@ export class NacosConfigService {
     const typed = await import('./typed.js');
     const parsed = await typed.parseContent(content, typed.resolveFormat(format, serverType, dataId), what);
     return schema ? typed.validateWith(schema, parsed, what) : parsed;
-  }
-
-  async #readWithFallbacks(
-    key: ConfigKey,
-    signal: AbortSignal | undefined,
-    tag: string | undefined,
-    cache?: { freshMs: number; staleMs?: number | undefined; waitUntil?: ((promise: Promise<unknown>) => void) | undefined },
-    useSnapshot = true,
-  ): Promise<{ found: boolean; content: string; type: string | undefined }> {
-    const failover = await this.#storageGet(this.#keysOf(key).failover);
-    if (failover !== undefined) {
-      this.#log.debug(`getConfig ${key.group}/${key.dataId}: served from the failover entry`);
-      return { found: true, content: failover, type: undefined };
-    }
-    if (cache && tag === undefined) {
-      const snapshot = await this.#snapshot(key);
-      const age = snapshot ? Date.now() - snapshot.savedAt : Infinity;
-      if (snapshot && age <= cache.freshMs + (cache.staleMs ?? 0)) {
-        if (age > cache.freshMs) {
-          const refresh = this.#readFromServer(key, undefined).catch((error: unknown) => {
-            this.#log.warn(`background refresh of ${key.group}/${key.dataId} failed: ${error instanceof Error ? error.message : String(error)}`);
-          });
-          cache.waitUntil?.(refresh);
-        }
-        return { found: true, content: snapshot.content, type: snapshot.type };
-      }
-    }
-    try {
-      return await this.#readFromServer(key, signal, tag);
-    } catch (error) {
-      if (!isNacosError(error, 'UNAVAILABLE') || tag !== undefined || !useSnapshot) throw error;
-      const snapshot = await this.#snapshot(key);
-      if (snapshot === undefined) throw error;
-      this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);
-      return { found: true, content: snapshot.content, type: snapshot.type };
-    }
-  }
-
-  /** The snapshot of `key`, or undefined when there is none or it is damaged (logged). */
-  async #snapshot(key: ConfigKey): Promise<ConfigSnapshot | undefined> {
-    const text = await this.#storageGet(this.#keysOf(key).snapshot);
-    if (text === undefined) return undefined;
-    try {
-      return await decodeConfigSnapshot(text);
-    } catch (error) {
-      this.#log.warn(`ignoring the snapshot of ${key.group}/${key.dataId}: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
-    }
   }
 
   /**
@@ -266,8 +182,8 @@ export class NacosConfigService {
     await write.writeConfig(this.#transport, generation, key, p, p.signal);
     // A tagged (gray) or beta publish leaves the main content as it was.
     if (p.tag === undefined && p.betaIps === undefined) {
-      this.#ownWrites.expect(idOf(key), await configMd5Async(p.content));
-      this.#deliverOwnWrite(key);
+      this.#reader.expectWrite(key, await configMd5Async(p.content));
+      this.#sync.deliverOwnWrite(key);
     }
     return true;
   }
@@ -281,35 +197,10 @@ export class NacosConfigService {
     const { generation } = await this.#transport.preferredGeneration(p.signal);
     await write.deleteConfig(this.#transport, generation, key, { signal: p.signal, tag: p.tag });
     if (p.tag === undefined) {
-      this.#ownWrites.expect(idOf(key), '');
-      this.#deliverOwnWrite(key);
+      this.#reader.expectWrite(key, '');
+      this.#sync.deliverOwnWrite(key);
     }
     return true;
-  }
-
-  /**
-   * Brings this client's own write of a watched config to its listeners as soon as the servers show it, instead
-   * of at the server's notification: 2.x can miss a change that lands in the few ms in which it registers a new
-   * long poll (the listener then hears of it up to 30 s late), and md5 polling finds it only at its next round.
-   * Runs under the client's lifetime, not the caller's; only with background sync (Workers tick instead).
-   */
-  #deliverOwnWrite(key: ConfigKey): void {
-    const entry = this.#watched.get(idOf(key));
-    if (!entry || !this.#config.backgroundSync || this.#closed) return;
-    const scope = this.#transport.scope();
-    const done = entry
-      .sync(() => this.#readFromServer(key, scope.signal))
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          if (!scope.signal.aborted) this.#log.debug(`reading back our write of ${key.group}/${key.dataId} failed; the listener loop will bring it (${error instanceof Error ? error.message : String(error)})`);
-        },
-      )
-      .finally(() => {
-        scope.release();
-        this.#background.delete(done);
-      });
-    this.#background.add(done);
   }
 
   /**
@@ -321,37 +212,13 @@ export class NacosConfigService {
     parseOrThrow(listenerArgsSchema, { dataId, group, listener }, 'addListener');
     const o = parseOrThrow(listenOptionsSchema, options, 'addListener options') ?? {};
     this.#assertOpen();
-    const key = this.#key(dataId, group);
-    const id = idOf(key);
-    let entry = this.#watched.get(id);
-    if (!entry) {
-      entry = new WatchedConfig(key, this.#log);
-      this.#watched.set(id, entry);
-      this.#order.push(id);
-    }
-    if (entry.md5 === undefined) {
-      try {
-        // Another caller may sync it meanwhile; update() delivers only what listeners have not seen.
-        await entry.sync(() => this.#readFromServer(key, o.signal));
-      } catch (error) {
-        if (!isNacosError(error, 'UNAVAILABLE')) {
-          if (entry.size === 0) this.#unwatch(id);
-          throw error;
-        }
-        this.#log.warn(`addListener ${key.group}/${key.dataId}: no server answered; the listener will get the content once one does`);
-      }
-    }
-    if (!entry.add(listener, o.emitInitial ?? true)) return;
-    if (this.#config.backgroundSync) this.#onKeysChanged(this.#order.indexOf(id));
+    await this.#sync.addListener(this.#key(dataId, group), listener, o.emitInitial ?? true, o.signal);
   }
 
   /** Stops calling `listener` for the config. The last listener removed stops the polling for it. */
   async removeListener(dataId: string, group: string, listener: ConfigListener): Promise<void> {
     parseOrThrow(listenerArgsSchema, { dataId, group, listener }, 'removeListener');
-    const id = idOf(this.#key(dataId, group));
-    const entry = this.#watched.get(id);
-    if (!entry || !entry.remove(listener)) return;
-    if (entry.size === 0) this.#unwatch(id);
+    this.#sync.removeListener(this.#key(dataId, group), listener);
   }
 
   /**
@@ -432,243 +299,17 @@ export class NacosConfigService {
     this.#assertOpen();
     const scope = this.#transport.scope(options.signal);
     try {
-      return await this.#tickOnce(scope.signal, options.maxWaitMs ?? 5000);
+      return await this.#sync.tick(scope.signal, options.maxWaitMs ?? 5000);
     } finally {
       scope.release();
     }
-  }
-
-  async #tickOnce(signal: AbortSignal, maxWaitMs: number): Promise<TickResult> {
-    const entries = [...this.#watched.values()];
-    if (entries.length === 0) return { checked: 0, changed: 0 };
-    const { generation } = await this.#transport.preferredGeneration(signal);
-    let changed = 0;
-    if (generation === 'v1') {
-      const batch = this.#config.longPollBatchSize;
-      for (let i = 0; i < entries.length; i += batch) {
-        const slice = entries.slice(i, i + batch);
-        // No-Hangup makes the server answer at once. Servers that hold the poll anyway (r-nacos) still
-        // answer at once when something differs, so waiting longer than maxWaitMs only means "no change".
-        const wait = AbortSignal.timeout(maxWaitMs);
-        let keys: ConfigKey[];
-        try {
-          keys = await longPoll(this.#transport, slice.map((e) => ({ key: e.key, md5: e.md5 ?? '' })), {
-            tenant: this.#namespace,
-            holdMs: this.#config.longPollTimeoutMs,
-            noHangup: true,
-            signal: anySignal(signal, wait),
-          });
-        } catch (error) {
-          if (!wait.aborted || signal.aborted) throw error;
-          keys = [];
-        }
-        for (const e of slice) e.md5 ??= '';
-        // This client's own writes the server has not applied yet are not in the poll's answer: read them too
-        // (the read waits for the write to show).
-        const own = slice.filter((e) => this.#ownWrites.peek(idOf(e.key)) !== undefined && !keys.some((k) => idOf(k) === idOf(e.key)));
-        changed += await this.#refresh([...keys, ...own.map((e) => e.key)], signal);
-      }
-    } else {
-      changed = await this.#pollMd5(entries, signal);
-    }
-    return { checked: entries.length, changed };
   }
 
   /** Stops every loop and in-flight request; resolves once the loops have exited. */
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of this.#pendingRestarts.values()) clearTimeout(timer);
-    this.#pendingRestarts.clear();
     this.#transport.close();
-    await Promise.allSettled([...this.#loops.values(), ...this.#background]);
-    this.#watched.clear();
-    this.#order.length = 0;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // internals
-
-  #keysOf(key: ConfigKey): StorageKeys {
-    const id = idOf(key);
-    let keys = this.#storageKeys.get(id);
-    if (!keys) {
-      if (this.#storageKeys.size >= MAX_CACHED_KEYS) this.#storageKeys.clear();
-      keys = {
-        snapshot: storageKey('snapshot', 'config', key.tenant, key.group, key.dataId),
-        failover: storageKey('failover', 'config', key.tenant, key.group, key.dataId),
-      };
-      this.#storageKeys.set(id, keys);
-    }
-    return keys;
-  }
-
-  async #storageGet(key: string): Promise<string | undefined> {
-    try {
-      return await this.#storage.get(key);
-    } catch (error) {
-      this.#log.warn(`storage read of ${key} failed; ignoring it`, error);
-      return undefined;
-    }
-  }
-
-  /**
-   * Reads from the servers and keeps the snapshot in step (written when found, removed when absent). After this
-   * client's own write of the config, the read waits (OwnWrites) until the servers show it.
-   */
-  async #readFromServer(key: ConfigKey, signal: AbortSignal | undefined, tag?: string): Promise<ConfigRead> {
-    const once = () => {
-      // Until the preferred server's generation is known, the read itself finds it out (no separate probe).
-      const known = this.#transport.knownPreferredGeneration();
-      return known ? readConfig(this.#transport, known, key, { signal, tag }) : readConfigDiscovering(this.#transport, key, { signal, tag });
-    };
-    if (tag !== undefined) return once();
-    const read = await this.#ownWrites.read(idOf(key), once, (r, md5) => r.md5 === md5, signal);
-    await this.#keepSnapshot(key, read);
-    return read;
-  }
-
-  /**
-   * Keeps the snapshot in step with a server read: written when found, removed when absent, an unchanged one
-   * rewritten at most once a second (SnapshotWriter; its savedAt drives `cache` freshness).
-   */
-  async #keepSnapshot(key: ConfigKey, read: ConfigRead): Promise<void> {
-    const encode = read.found ? (savedAt: number) => encodeConfigSnapshot(read.content, read.md5, read.type, savedAt) : undefined;
-    try {
-      await this.#snapshots.write(this.#keysOf(key).snapshot, read.found ? read.md5 : '', encode);
-    } catch (error) {
-      this.#log.warn(`could not write the snapshot of ${key.group}/${key.dataId}`, error);
-    }
-  }
-
-  #unwatch(id: string): void {
-    const index = this.#order.indexOf(id);
-    this.#watched.delete(id);
-    if (index < 0) return;
-    this.#order.splice(index, 1);
-    // Every batch from `index` on has shifted: re-issue their polls (loops past the end exit by themselves).
-    for (const [batch, restart] of this.#restarts) if ((batch + 1) * this.#config.longPollBatchSize > index) restart.abort();
-  }
-
-  /** Starts the loop of the batch holding position `index`, or restarts its poll so the new key is included. */
-  #onKeysChanged(index: number): void {
-    if (this.#closed || index < 0) return;
-    const batch = Math.floor(index / this.#config.longPollBatchSize);
-    if (this.#loops.has(batch)) {
-      // md5 polling reads every watched key each round: a new key (read once by addListener) joins the next round
-      // without disturbing this one. Only a held long poll must be re-issued to cover it.
-      if (this.#transport.knownPreferredGeneration() === 'v3') return;
-      // Re-issue the held poll so it covers the new key. A burst of addListener calls (thousands of keys)
-      // is coalesced into one re-issue per RESTART_COALESCE_MS instead of one per key.
-      if (this.#pendingRestarts.has(batch)) return;
-      const timer = setTimeout(() => {
-        this.#pendingRestarts.delete(batch);
-        this.#restarts.get(batch)?.abort();
-      }, RESTART_COALESCE_MS);
-      this.#pendingRestarts.set(batch, timer);
-      return;
-    }
-    const loop = this.#runBatch(batch).finally(() => {
-      this.#loops.delete(batch);
-      this.#restarts.delete(batch);
-      // Keys may have arrived while this loop was exiting.
-      if (!this.#closed && batch * this.#config.longPollBatchSize < this.#order.length) this.#onKeysChanged(batch * this.#config.longPollBatchSize);
-    });
-    this.#loops.set(batch, loop);
-  }
-
-  #batchEntries(batch: number): WatchedConfig[] {
-    const size = this.#config.longPollBatchSize;
-    return this.#order.slice(batch * size, (batch + 1) * size).flatMap((id) => {
-      const entry = this.#watched.get(id);
-      return entry ? [entry] : [];
-    });
-  }
-
-  /** The loop of one batch of keys: long poll on v1 servers, md5 polling on servers without an HTTP listener. */
-  async #runBatch(batch: number): Promise<void> {
-    const life = this.#transport.scope();
-    try {
-      await this.#batchLoop(batch, life.signal);
-    } finally {
-      life.release();
-    }
-  }
-
-  async #batchLoop(batch: number, closed: AbortSignal): Promise<void> {
-    while (!closed.aborted) {
-      const entries = this.#batchEntries(batch);
-      if (entries.length === 0) return;
-      const restart = new AbortController();
-      this.#restarts.set(batch, restart);
-      const signal = anySignal(closed, restart.signal);
-      try {
-        const { generation } = await this.#transport.preferredGeneration(signal);
-        if (generation === 'v1') {
-          const unsynced = entries.some((e) => e.md5 === undefined);
-          const keys = await longPoll(this.#transport, entries.map((e) => ({ key: e.key, md5: e.md5 ?? '' })), {
-            tenant: this.#namespace,
-            holdMs: this.#config.longPollTimeoutMs,
-            noHangup: unsynced,
-            signal,
-          });
-          for (const e of entries) e.md5 ??= '';
-          await this.#refresh(keys, signal);
-        } else {
-          // Keys read by addListener are in step already: poll after the interval, at once only for unsynced ones.
-          if (entries.every((e) => e.md5 !== undefined)) await sleep(jitter(this.#config.pollIntervalMs), signal);
-          await this.#pollMd5(this.#batchEntries(batch), signal);
-        }
-        this.#recovered();
-      } catch (error) {
-        if (closed.aborted) return;
-        if (restart.signal.aborted) continue;
-        this.#failed(error);
-        try {
-          await sleep(backoffMs(this.#failures), signal);
-        } catch {
-          if (closed.aborted) return;
-        }
-      }
-    }
-  }
-
-  /** Reads each changed key and hands new content to its listeners. Returns how many changed. */
-  async #refresh(keys: readonly ConfigKey[], signal: AbortSignal): Promise<number> {
-    let changed = 0;
-    for (const key of keys) {
-      const entry = this.#watched.get(idOf(key));
-      if (!entry) continue;
-      if (await entry.sync(() => this.#readFromServer(key, signal))) changed++;
-    }
-    return changed;
-  }
-
-  /** md5 polling (3.2+): reads every entry with bounded concurrency and delivers what changed. */
-  async #pollMd5(entries: readonly WatchedConfig[], signal: AbortSignal): Promise<number> {
-    let next = 0;
-    let changed = 0;
-    const worker = async () => {
-      while (next < entries.length) {
-        if (signal.aborted) throw abortError(signal);
-        const entry = entries[next++] as WatchedConfig;
-        if (!this.#watched.has(idOf(entry.key))) continue;
-        if (await entry.sync(() => this.#readFromServer(entry.key, signal))) changed++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#config.pollConcurrency, entries.length) }, worker));
-    return changed;
-  }
-
-  #failed(error: unknown): void {
-    this.#failures++;
-    const message = error instanceof Error ? error.message : String(error);
-    if (this.#failures === 1) this.#log.warn(`config sync failed; retrying with backoff (${message})`);
-    else this.#log.debug(`config sync failed again (attempt ${this.#failures}): ${message}`);
-  }
-
-  #recovered(): void {
-    if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
-    this.#failures = 0;
+    await this.#sync.close();
   }
 }

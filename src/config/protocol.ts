@@ -12,6 +12,9 @@ export interface ConfigKey {
   readonly tenant: string;
 }
 
+/** A config's identity in maps: namespace, group and dataId joined by a byte no valid name holds. */
+export const configId = (key: ConfigKey): string => `${key.tenant}\x02${key.group}\x02${key.dataId}`;
+
 /** A config as read from a server. `found: false` means the server has no such config (md5 `''`). */
 export interface ConfigRead {
   readonly found: boolean;

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { eachBounded } from '../util/pool.js';
 import type { InstanceFields } from './protocol.js';
 
 /** One instance kept alive by heartbeats. */
@@ -143,11 +144,11 @@ export class BeatScheduler {
   }
 
   async #send(tasks: readonly BeatTask[], signal: AbortSignal): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < tasks.length && !signal.aborted) {
-        const task = tasks[next++] as BeatTask;
-        if (this.#tasks.get(task.key) !== task) continue;
+    await eachBounded(
+      tasks,
+      this.#concurrency,
+      async (task) => {
+        if (this.#tasks.get(task.key) !== task) return;
         const beat = this.#beat(task, signal);
         this.#inFlight.set(task.key, beat);
         try {
@@ -159,8 +160,8 @@ export class BeatScheduler {
           if (this.#inFlight.get(task.key) === beat) this.#inFlight.delete(task.key);
         }
         task.dueAt = Date.now() + task.intervalMs;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, tasks.length) }, worker));
+      },
+      signal,
+    );
   }
 }

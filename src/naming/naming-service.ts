@@ -7,9 +7,10 @@ import { storageKey, type StoragePort } from '../storage/port.js';
 import { SnapshotWriter } from '../storage/records.js';
 import { Transport } from '../transport/http.js';
 import { Mailbox } from '../util/mailbox.js';
+import { eachBounded } from '../util/pool.js';
 import { OwnWrites } from '../util/own-writes.js';
 import { backoffMs, jitter, sleep } from '../util/time.js';
-import { atLeast, atMost, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
+import { atLeast, atMost, DEFAULT_GROUP, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
 import { BeatScheduler, type BeatTask } from './beats.js';
 import { diffInstances, fingerprint, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
 import {
@@ -29,7 +30,6 @@ import {
 export type { Instance, InstanceDiff, ServiceInfo } from './model.js';
 export type { BeatAnswer, ServicePage } from './protocol.js';
 
-const DEFAULT_GROUP = 'DEFAULT_GROUP';
 const DEFAULT_CLUSTER = 'DEFAULT';
 const DEFAULT_BEAT_INTERVAL_MS = 5000;
 const MAX_METADATA_JSON = 16 * 1024;
@@ -293,18 +293,13 @@ export class NacosNamingService {
     this.#assertOpen();
     const all = p.instances.map((i) => this.#fields({ ...i, serviceName: i.serviceName ?? p.serviceName, groupName: i.groupName ?? p.groupName }));
     const failures: { instance: string; error: unknown }[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < all.length) {
-        const fields = all[next++] as InstanceFields;
-        try {
-          await this.#register(fields, p.signal);
-        } catch (error) {
-          failures.push({ instance: `${fields.ip}:${fields.port}`, error });
-        }
+    await eachBounded(all, 8, async (fields) => {
+      try {
+        await this.#register(fields, p.signal);
+      } catch (error) {
+        failures.push({ instance: `${fields.ip}:${fields.port}`, error });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, all.length) }, worker));
+    });
     if (failures.length > 0) {
       const error = new NacosError(
         'SERVER',

@@ -1,0 +1,292 @@
+import type { ClientConfig } from '../client-config.js';
+import { abortError, isNacosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Transport } from '../transport/http.js';
+import { eachBounded } from '../util/pool.js';
+import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
+import { WatchedConfig, type ConfigListener } from './listeners.js';
+import { configId, longPoll, type ConfigKey } from './protocol.js';
+import type { ConfigReader } from './reader.js';
+
+/** How long key additions are gathered before a held long poll is re-issued to include them. */
+const RESTART_COALESCE_MS = 50;
+
+/** Result of one {@link ConfigSync.tick} pass. */
+export interface TickResult {
+  /** Watched configs compared with the server. */
+  checked: number;
+  /** Configs whose content changed (listeners were called). */
+  changed: number;
+}
+
+/**
+ * Keeps the watched configs in step with the servers and their listeners fed: one loop per batch of keys (a held
+ * v1 long poll of up to `longPollBatchSize` keys, or md5 polling on servers without an HTTP listener), the same
+ * passes run once by `tick()` for hosts without timers, and this client's own writes brought to their listeners
+ * as soon as the servers show them. It knows nothing of the public API's parameters.
+ */
+export class ConfigSync {
+  readonly #config: ClientConfig;
+  readonly #transport: Transport;
+  readonly #reader: ConfigReader;
+  readonly #log: Logger;
+  readonly #watched = new Map<string, WatchedConfig>();
+  /** Watched ids in insertion order; batch i covers [i*batch, (i+1)*batch). */
+  readonly #order: string[] = [];
+  readonly #loops = new Map<number, Promise<void>>();
+  readonly #restarts = new Map<number, AbortController>();
+  readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Background work outside the loops (reading back own writes), awaited by close. */
+  readonly #background = new Set<Promise<void>>();
+  #failures = 0;
+  #closed = false;
+
+  constructor(config: ClientConfig, transport: Transport, reader: ConfigReader, log: Logger) {
+    this.#config = config;
+    this.#transport = transport;
+    this.#reader = reader;
+    this.#log = log;
+  }
+
+  /** The watched state of `key`, if any listener is registered for it. */
+  entry(key: ConfigKey): WatchedConfig | undefined {
+    return this.#watched.get(configId(key));
+  }
+
+  /**
+   * Registers `listener`: reads the config first when it is not in step yet (a failed read because no server
+   * answered is not fatal: the loop brings the content once one does), then delivers and starts or widens polling.
+   */
+  async addListener(key: ConfigKey, listener: ConfigListener, emitInitial: boolean, signal: AbortSignal | undefined): Promise<void> {
+    const id = configId(key);
+    let entry = this.#watched.get(id);
+    if (!entry) {
+      entry = new WatchedConfig(key, this.#log);
+      this.#watched.set(id, entry);
+      this.#order.push(id);
+    }
+    if (entry.md5 === undefined) {
+      try {
+        // Another caller may sync it meanwhile; update() delivers only what listeners have not seen.
+        await entry.sync(() => this.#reader.fromServer(key, signal));
+      } catch (error) {
+        if (!isNacosError(error, 'UNAVAILABLE')) {
+          if (entry.size === 0) this.#unwatch(id);
+          throw error;
+        }
+        this.#log.warn(`addListener ${key.group}/${key.dataId}: no server answered; the listener will get the content once one does`);
+      }
+    }
+    if (!entry.add(listener, emitInitial)) return;
+    if (this.#config.backgroundSync) this.#onKeysChanged(this.#order.indexOf(id));
+  }
+
+  /** Unregisters `listener`; the last one of a key stops polling for it. */
+  removeListener(key: ConfigKey, listener: ConfigListener): void {
+    const id = configId(key);
+    const entry = this.#watched.get(id);
+    if (!entry || !entry.remove(listener)) return;
+    if (entry.size === 0) this.#unwatch(id);
+  }
+
+  /**
+   * Brings this client's own write of a watched config to its listeners as soon as the servers show it, instead
+   * of at the server's notification: 2.x can miss a change that lands in the few ms in which it registers a new
+   * long poll (the listener then hears of it up to 30 s late), and md5 polling finds it only at its next round.
+   * Runs under the client's lifetime, not the caller's; only with background sync (Workers tick instead).
+   */
+  deliverOwnWrite(key: ConfigKey): void {
+    const entry = this.#watched.get(configId(key));
+    if (!entry || !this.#config.backgroundSync || this.#closed) return;
+    const scope = this.#transport.scope();
+    const done = entry
+      .sync(() => this.#reader.fromServer(key, scope.signal))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (!scope.signal.aborted) this.#log.debug(`reading back our write of ${key.group}/${key.dataId} failed; the listener loop will bring it (${error instanceof Error ? error.message : String(error)})`);
+        },
+      )
+      .finally(() => {
+        scope.release();
+        this.#background.delete(done);
+      });
+    this.#background.add(done);
+  }
+
+  /**
+   * One bounded pass over every watched config, without timers (Workers): one No-Hangup long poll per batch on v1
+   * servers, given at most `maxWaitMs` (a server that holds it anyway means "nothing changed"); md5 polling on 3.2+.
+   */
+  async tick(signal: AbortSignal, maxWaitMs: number): Promise<TickResult> {
+    const entries = [...this.#watched.values()];
+    if (entries.length === 0) return { checked: 0, changed: 0 };
+    const { generation } = await this.#transport.preferredGeneration(signal);
+    let changed = 0;
+    if (generation === 'v1') {
+      const size = this.#config.longPollBatchSize;
+      for (let i = 0; i < entries.length; i += size) changed += await this.#longPollPass(entries.slice(i, i + size), true, signal, maxWaitMs);
+    } else {
+      changed = await this.#pollMd5(entries, signal);
+    }
+    return { checked: entries.length, changed };
+  }
+
+  /** Stops every loop and background read; resolves once they have exited. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#pendingRestarts.values()) clearTimeout(timer);
+    this.#pendingRestarts.clear();
+    await Promise.allSettled([...this.#loops.values(), ...this.#background]);
+    this.#watched.clear();
+    this.#order.length = 0;
+  }
+
+  #unwatch(id: string): void {
+    const index = this.#order.indexOf(id);
+    this.#watched.delete(id);
+    if (index < 0) return;
+    this.#order.splice(index, 1);
+    // Every batch from `index` on has shifted: re-issue their polls (loops past the end exit by themselves).
+    for (const [batch, restart] of this.#restarts) if ((batch + 1) * this.#config.longPollBatchSize > index) restart.abort();
+  }
+
+  /** Starts the loop of the batch holding position `index`, or restarts its poll so the new key is included. */
+  #onKeysChanged(index: number): void {
+    if (this.#closed || index < 0) return;
+    const batch = Math.floor(index / this.#config.longPollBatchSize);
+    if (this.#loops.has(batch)) {
+      // md5 polling reads every watched key each round: a new key (read once by addListener) joins the next round
+      // without disturbing this one. Only a held long poll must be re-issued to cover it.
+      if (this.#transport.knownPreferredGeneration() === 'v3') return;
+      // Re-issue the held poll so it covers the new key. A burst of addListener calls (thousands of keys)
+      // is coalesced into one re-issue per RESTART_COALESCE_MS instead of one per key.
+      if (this.#pendingRestarts.has(batch)) return;
+      const timer = setTimeout(() => {
+        this.#pendingRestarts.delete(batch);
+        this.#restarts.get(batch)?.abort();
+      }, RESTART_COALESCE_MS);
+      this.#pendingRestarts.set(batch, timer);
+      return;
+    }
+    const loop = this.#runBatch(batch).finally(() => {
+      this.#loops.delete(batch);
+      this.#restarts.delete(batch);
+      // Keys may have arrived while this loop was exiting.
+      if (!this.#closed && batch * this.#config.longPollBatchSize < this.#order.length) this.#onKeysChanged(batch * this.#config.longPollBatchSize);
+    });
+    this.#loops.set(batch, loop);
+  }
+
+  #batchEntries(batch: number): WatchedConfig[] {
+    const size = this.#config.longPollBatchSize;
+    return this.#order.slice(batch * size, (batch + 1) * size).flatMap((id) => {
+      const entry = this.#watched.get(id);
+      return entry ? [entry] : [];
+    });
+  }
+
+  /** The loop of one batch of keys: long poll on v1 servers, md5 polling on servers without an HTTP listener. */
+  async #runBatch(batch: number): Promise<void> {
+    const life = this.#transport.scope();
+    try {
+      await this.#batchLoop(batch, life.signal);
+    } finally {
+      life.release();
+    }
+  }
+
+  async #batchLoop(batch: number, closed: AbortSignal): Promise<void> {
+    while (!closed.aborted) {
+      const entries = this.#batchEntries(batch);
+      if (entries.length === 0) return;
+      const restart = new AbortController();
+      this.#restarts.set(batch, restart);
+      const signal = anySignal(closed, restart.signal);
+      try {
+        const { generation } = await this.#transport.preferredGeneration(signal);
+        if (generation === 'v1') {
+          // Held until something changes; answered at once while some key has not been read yet.
+          await this.#longPollPass(entries, entries.some((e) => e.md5 === undefined), signal);
+        } else {
+          // Keys read by addListener are in step already: poll after the interval, at once only for unsynced ones.
+          if (entries.every((e) => e.md5 !== undefined)) await sleep(jitter(this.#config.pollIntervalMs), signal);
+          await this.#pollMd5(this.#batchEntries(batch), signal);
+        }
+        this.#recovered();
+      } catch (error) {
+        if (closed.aborted) return;
+        if (restart.signal.aborted) continue;
+        this.#failed(error);
+        try {
+          await sleep(backoffMs(this.#failures), signal);
+        } catch {
+          if (closed.aborted) return;
+        }
+      }
+    }
+  }
+
+  /**
+   * One v1 long poll over `entries` and the reads it calls for; returns how many changed. `maxWaitMs` (tick) bounds
+   * how long a server that holds a No-Hangup poll anyway (r-nacos) is waited for: then nothing changed.
+   */
+  async #longPollPass(entries: readonly WatchedConfig[], noHangup: boolean, signal: AbortSignal, maxWaitMs?: number): Promise<number> {
+    const wait = maxWaitMs === undefined ? undefined : AbortSignal.timeout(maxWaitMs);
+    let keys: ConfigKey[];
+    try {
+      keys = await longPoll(this.#transport, entries.map((e) => ({ key: e.key, md5: e.md5 ?? '' })), {
+        tenant: this.#config.namespaceId,
+        holdMs: this.#config.longPollTimeoutMs,
+        noHangup,
+        signal: anySignal(signal, wait),
+      });
+    } catch (error) {
+      if (!wait?.aborted || signal.aborted) throw error;
+      keys = [];
+    }
+    for (const e of entries) e.md5 ??= '';
+    // This client's own writes the server has not applied yet are not in the poll's answer: read them too (the
+    // read waits for the write to show).
+    const named = new Set(keys.map(configId));
+    const own = entries.filter((e) => !named.has(configId(e.key)) && this.#reader.hasPendingWrite(e.key)).map((e) => e.key);
+    return this.#refresh([...keys, ...own], signal);
+  }
+
+  /** Reads each changed key and hands new content to its listeners. Returns how many changed. */
+  async #refresh(keys: readonly ConfigKey[], signal: AbortSignal): Promise<number> {
+    let changed = 0;
+    for (const key of keys) {
+      const entry = this.#watched.get(configId(key));
+      if (entry && (await entry.sync(() => this.#reader.fromServer(key, signal)))) changed++;
+    }
+    return changed;
+  }
+
+  /** md5 polling (3.2+): reads every entry, at most `pollConcurrency` at once, and delivers what changed. */
+  async #pollMd5(entries: readonly WatchedConfig[], signal: AbortSignal): Promise<number> {
+    let changed = 0;
+    await eachBounded(
+      entries,
+      this.#config.pollConcurrency,
+      async (entry) => {
+        if (this.#watched.has(configId(entry.key)) && (await entry.sync(() => this.#reader.fromServer(entry.key, signal)))) changed++;
+      },
+      signal,
+    );
+    if (signal.aborted) throw abortError(signal);
+    return changed;
+  }
+
+  #failed(error: unknown): void {
+    this.#failures++;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.#failures === 1) this.#log.warn(`config sync failed; retrying with backoff (${message})`);
+    else this.#log.debug(`config sync failed again (attempt ${this.#failures}): ${message}`);
+  }
+
+  #recovered(): void {
+    if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
+    this.#failures = 0;
+  }
+}
