@@ -59,6 +59,13 @@ async function httpServer(handler: (req: IncomingMessage, res: ServerResponse) =
   return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** Runs the command again until `done` holds for its result (another process's write shows once applied). */
+async function runUntil(args: string[], done: (r: Run) => boolean): Promise<Run> {
+  let last: Run | undefined;
+  await waitFor(async () => done((last = await run(args))), { what: `nacos-edge ${args.join(' ')}` });
+  return last as Run;
+}
+
 /** Starts a long-running command and exposes its output as it arrives. */
 function start(args: string[]) {
   const child = spawn(process.execPath, [cli, ...args], { env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,13 +88,14 @@ describe('nacos-edge CLI', () => {
   it('config publish / get / remove, from flags and stdin, human and JSON', async () => {
     const dataId = uniqueId('cli');
     expect((await run(['config', 'publish', dataId, '--content', 'a=1'])).code).toBe(0);
-    const got = await run(['config', 'get', dataId]);
+    // Each command is a process of its own: the next one sees a write once the server has applied it.
+    const got = await runUntil(['config', 'get', dataId], (r) => r.code === 0);
     expect([got.code, got.stdout]).toEqual([0, 'a=1\n']);
     expect((await run(['config', 'publish', dataId, '-g', 'CLI_GROUP'], { input: 'from stdin' })).code).toBe(0);
-    const json = await run(['--json', 'config', 'get', dataId, '-g', 'CLI_GROUP']);
+    const json = await runUntil(['--json', 'config', 'get', dataId, '-g', 'CLI_GROUP'], (r) => r.code === 0);
     expect(JSON.parse(json.stdout)).toEqual({ dataId, group: 'CLI_GROUP', namespace: '', content: 'from stdin' });
     expect((await run(['config', 'remove', dataId])).code).toBe(0);
-    const missing = await run(['config', 'get', dataId]);
+    const missing = await runUntil(['config', 'get', dataId], (r) => r.code !== 0);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/does not exist/);
   });
@@ -107,8 +115,9 @@ describe('nacos-edge CLI', () => {
     const service = uniqueId('cli-svc');
     const watch = start(['naming', 'watch', service, '--interval', '200']);
     expect((await run(['naming', 'register', service, '10.50.0.1', '8080', '--weight', '2', '--metadata', 'zone=a'])).code).toBe(0);
-    const list = await run(['--json', 'naming', 'list', service]);
-    expect((JSON.parse(list.stdout) as { ip: string; weight: number; metadata: object }[]).map((h) => [h.ip, h.weight, h.metadata])).toEqual([['10.50.0.1', 2, { zone: 'a' }]]);
+    // Another process: the server shows the registration when it has applied it (reads lag writes).
+    const hosts = async () => (JSON.parse((await run(['--json', 'naming', 'list', service])).stdout) as { ip: string; weight: number; metadata: object }[]).map((h) => [h.ip, h.weight, h.metadata]);
+    expect(await waitFor(async () => ((await hosts()).length > 0 ? hosts() : undefined), { what: 'the registration to be listed' })).toEqual([['10.50.0.1', 2, { zone: 'a' }]]);
     expect((await run(['naming', 'services'])).stdout).toContain(service);
     await waitFor(() => watch.out.stdout.includes('+ 10.50.0.1:8080'), { what: 'the watch to see the instance' });
     expect((await run(['naming', 'deregister', service, '10.50.0.1', '8080'])).code).toBe(0);
@@ -125,7 +134,8 @@ describe('nacos-edge CLI', () => {
     const client = await NacosConfigService.createConfigService(createClientConfig(plainOptions({ storage: createStorage({ dir }) })));
     expect(await client.getConfig({ dataId })).toBe('override');
     expect((await run(['failover', 'clear', dataId, '--cache-dir', dir])).code).toBe(0);
-    expect(await client.getConfig({ dataId })).toBe('server value');
+    // The publish was another process's: waited for until the server shows it.
+    await waitFor(async () => (await client.getConfig({ dataId })) === 'server value', { what: 'the published value' });
     await client.shutdown();
   });
 
@@ -176,7 +186,7 @@ describe('nacos-edge CLI', () => {
     const dataId = uniqueId('cli-override');
     const dir = mkdtempSync(join(tmpdir(), 'nacos-edge-cli-cache-'));
     await run(['config', 'publish', dataId, '--content', 'server value']);
-    expect((await run(['config', 'get', dataId, '--cache-dir', dir])).stdout).toBe('server value\n');
+    expect((await runUntil(['config', 'get', dataId, '--cache-dir', dir], (r) => r.code === 0)).stdout).toBe('server value\n');
     await run(['failover', 'set', dataId, '--content', 'operator value', '--cache-dir', dir]);
     expect((await run(['config', 'get', dataId, '--cache-dir', dir])).stdout).toBe('operator value\n');
     await run(['failover', 'clear', dataId, '--cache-dir', dir]);
@@ -214,6 +224,7 @@ describe('nacos-edge CLI', () => {
   it('config get runs under Deno with only net and env permissions', async () => {
     const dataId = uniqueId('cli-deno');
     await run(['config', 'publish', dataId, '--content', 'from deno']);
+    await runUntil(['config', 'get', dataId], (x) => x.code === 0);
     const r = await run(['config', 'get', dataId], { runtime: 'deno' });
     expect(r.stderr).toBe('');
     expect([r.code, r.stdout]).toEqual([0, 'from deno\n']);
