@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService, NacosNamingService, type StoragePort } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
-import { nacos, uniqueId, plainOptions } from './helpers.js';
+import { plainOptions, uniqueId } from './helpers.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
