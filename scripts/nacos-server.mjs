@@ -572,23 +572,25 @@ const TARGET_PROFILES = {
 /**
  * Resolves (starting what is missing, all at once) the servers of the given generations. Servers named by
  * environment variables are used as they are. Returns the targets and the profiles started by this call,
- * which the caller stops when it is done.
+ * which the caller stops when it is done. `withAuth: false` leaves the auth servers out (`auth` then names only
+ * what the environment gives).
  * @param {('v1' | 'v3')[]} generations
+ * @param {{ withAuth?: boolean }} [options]
  * @returns {Promise<{ targets: Partial<Record<'v1' | 'v3', Target>>, started: string[] }>}
  */
-export async function ensureTargets(generations) {
+export async function ensureTargets(generations, { withAuth = true } = {}) {
   const wanted = [];
   for (const g of generations) {
     const { plain, auth, env } = TARGET_PROFILES[g];
     if (!process.env[env.plain]) wanted.push(plain);
-    if (!process.env[env.auth]) wanted.push(auth);
+    if (withAuth && !process.env[env.auth]) wanted.push(auth);
   }
   const before = new Map(wanted.map((p) => [p, readState(p)?.pid]));
   const states = new Map();
   try {
     for (const s of await startServers(wanted)) states.set(s.profile, s);
   } catch (error) {
-    for (const p of wanted) if (readState(p) && readState(p).pid !== before.get(p)) await stopServer(p);
+    for (const p of wanted) if ((readState(p)?.pid ?? before.get(p)) !== before.get(p)) await stopServer(p);
     throw error;
   }
   const started = wanted.filter((p) => states.get(p).pid !== before.get(p));

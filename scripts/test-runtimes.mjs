@@ -35,7 +35,8 @@ mkdirSync(join(fixture, 'examples'), { recursive: true });
 copyFileSync(join(root, 'examples', 'deno', 'watch-config.ts'), join(fixture, 'examples', 'deno-watch-config.ts'));
 copyFileSync(join(root, 'examples', 'bun', 'service.ts'), join(fixture, 'examples', 'bun-service.ts'));
 
-const { targets, started } = await ensureTargets(['v1']);
+// Only the plain 2.5.1 server: the runtime suites and examples use no login.
+const { targets, started } = await ensureTargets(['v1'], { withAuth: false });
 const serverAddr = targets.v1.serverAddr;
 const env = { ...process.env, NACOS_SERVER_ADDR: serverAddr, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
 

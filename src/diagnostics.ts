@@ -1,6 +1,7 @@
 import type { ClientConfig } from './client-config.js';
 import { leveledLogger } from './logger.js';
-import { Transport, type ApiGeneration } from './transport/http.js';
+import type { ApiGeneration } from './transport/classify.js';
+import { Transport } from './transport/http.js';
 
 /** What {@link pingServer} found out. */
 export interface PingResult {

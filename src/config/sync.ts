@@ -48,11 +48,6 @@ export class ConfigSync {
     this.#log = log;
   }
 
-  /** The watched state of `key`, if any listener is registered for it. */
-  entry(key: ConfigKey): WatchedConfig | undefined {
-    return this.#watched.get(configId(key));
-  }
-
   /**
    * Registers `listener`: reads the config first when it is not in step yet (a failed read because no server
    * answered is not fatal: the loop brings the content once one does), then delivers and starts or widens polling.

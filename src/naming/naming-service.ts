@@ -12,7 +12,7 @@ import { OwnWrites } from '../util/own-writes.js';
 import { backoffMs, jitter, sleep } from '../util/time.js';
 import { atLeast, atMost, DEFAULT_GROUP, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
 import { BeatScheduler, type BeatTask } from './beats.js';
-import { diffInstances, fingerprint, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
+import { diffInstances, fingerprint, groupedName, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
 import {
   BEAT_UNKNOWN_INSTANCE_V1,
   deregisterInstance,
@@ -331,14 +331,10 @@ export class NacosNamingService {
 
   /** Lists of the instance's service wait (OwnWrites) until they show this write: listed with its fields, or gone. */
   #expectOwnWrite(f: InstanceFields, listed: boolean): void {
-    const id = this.#serviceId(f.serviceName, f.groupName);
+    const id = groupedName(f.serviceName, f.groupName);
     const write: OwnInstanceWrite = { ip: f.ip, port: f.port, clusterName: f.clusterName, listed: listed ? { weight: f.weight, metadata: f.metadata } : undefined };
     const others = (this.#ownWrites.peek(id) ?? []).filter((w) => !(w.ip === f.ip && w.port === f.port && w.clusterName === f.clusterName));
     this.#ownWrites.expect(id, [...others, write]);
-  }
-
-  #serviceId(serviceName: string, groupName: string): string {
-    return `${groupName}@@${serviceName}`;
   }
 
   /**
@@ -381,7 +377,7 @@ export class NacosNamingService {
     try {
       const { generation } = await this.#transport.preferredGeneration(signal);
       const list = () => listInstances(this.#transport, generation, { serviceName, groupName, namespaceId, clusters, healthyOnly }, signal);
-      const service = await this.#ownWrites.read(this.#serviceId(serviceName, groupName), list, (answer, writes) => showsOwnWrites(answer.hosts, clusters, writes), signal);
+      const service = await this.#ownWrites.read(groupedName(serviceName, groupName), list, (answer, writes) => showsOwnWrites(answer.hosts, clusters, writes), signal);
       if (!healthyOnly) await this.#keepSnapshot(snapshotKey, service, `${groupName}/${serviceName}`);
       return service;
     } catch (error) {

@@ -6,8 +6,6 @@ import { contradictsGeneration, describeNetworkError, generationFromV1Answer, is
 import { ServerList, type ServerAddress } from './servers.js';
 import { awaitShared } from './shared.js';
 
-export { describeNetworkError, errorForStatus, generationFromV1Answer, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
-
 type Params = Record<string, string | number | boolean | undefined>;
 
 /** One logical request; the transport picks the server. */

@@ -1,5 +1,5 @@
 // Proves the harness against the real servers with plain fetch, before any client code is involved, and pins
-// the servers' answers that the client (and the in-process fake, test/unit/fake-nacos.ts) rely on.
+// the servers' answers that the client relies on (test/unit/fake-nacos.ts answers the same way; it is not used here).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { authUrl, isV3, nacos, plainUrl, uniqueId, waitFor } from './helpers.js';
