@@ -22,17 +22,26 @@ const server = Bun.serve({
   },
 });
 
-await naming.registerInstance({ serviceName, ip: '127.0.0.1', port: server.port, metadata: { runtime: `bun ${Bun.version}` } });
-console.log(`listening on http://127.0.0.1:${server.port}, registered as ${serviceName}`);
-await naming.subscribe({
-  serviceName,
-  subscribeCallback: (instances) => console.log(`instances of ${serviceName}: ${instances.map((i) => `${i.ip}:${i.port}`).sort().join(', ')}`),
-  intervalMs: 500,
-});
-
+// Handled from the start: Ctrl-C may come while the registration or the first list is still on the wire.
+let stopping = false;
 process.on('SIGINT', async () => {
+  stopping = true;
   await naming.shutdown({ deregister: true });
   server.stop(true);
   console.log('deregistered and stopped');
   process.exit(0);
 });
+
+try {
+  await naming.registerInstance({ serviceName, ip: '127.0.0.1', port: server.port, metadata: { runtime: `bun ${Bun.version}` } });
+  console.log(`listening on http://127.0.0.1:${server.port}, registered as ${serviceName}`);
+  await naming.subscribe({
+    serviceName,
+    subscribeCallback: (instances) => console.log(`instances of ${serviceName}: ${instances.map((i) => `${i.ip}:${i.port}`).sort().join(', ')}`),
+    intervalMs: 500,
+  });
+} catch (error) {
+  // Shut down mid-way by Ctrl-C: the handler above finishes the job.
+  if (!stopping) throw error;
+}
+
