@@ -416,6 +416,9 @@ function officialCommand(state) {
     '-Dnacos.standalone=true',
     `-Dnacos.home=${state.dataDir}`,
     '-Dnacos.inetutils.ip-address=127.0.0.1',
+    // The embedded Derby's connection timeout is 3 s; four servers starting on two busy cores can take longer to
+    // open it, and the server then dies with "load derby-schema.sql error" (seen once in CI).
+    '-Ddb.pool.config.connectionTimeout=60000',
     `-Dspring.config.additional-location=file:${dir}/conf/`,
     `-Dnacos.core.auth.enabled=${state.auth}`,
     `-Dnacos.core.auth.admin.enabled=${state.adminAuth}`,
