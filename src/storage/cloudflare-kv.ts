@@ -9,8 +9,6 @@
  *
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { StoragePort } from './port.js';
 
 /** The part of a Workers `KVNamespace` binding this adapter uses. */
@@ -42,20 +40,23 @@ export function createStorage(options: KvStorageOptions): StoragePort {
   const expiration = options.ttlSeconds === undefined ? {} : { expirationTtl: Math.max(60, Math.ceil(options.ttlSeconds)) };
   const encoder = new TextEncoder();
   if (encoder.encode(prefix).length > 256) throw new RangeError('the KV key prefix must be at most 256 bytes');
-  const nameOf = (key: string) => {
+  // WebCrypto's SHA-256, which every Worker has (the adapter is async anyway); ~2.5 kB gzip less than a bundled hash.
+  const nameOf = async (key: string) => {
     const name = prefix + key;
-    return encoder.encode(name).length <= MAX_KEY_BYTES ? name : `${prefix}${HASHED}${bytesToHex(sha256(encoder.encode(key)))}`;
+    if (encoder.encode(name).length <= MAX_KEY_BYTES) return name;
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(key)));
+    return `${prefix}${HASHED}${Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')}`;
   };
   return {
     async get(key) {
-      return (await binding.get(nameOf(key), 'text')) ?? undefined;
+      return (await binding.get(await nameOf(key), 'text')) ?? undefined;
     },
     async set(key, value) {
-      const name = nameOf(key);
+      const name = await nameOf(key);
       await binding.put(name, value, name === prefix + key ? expiration : { ...expiration, metadata: { key } });
     },
     async delete(key) {
-      await binding.delete(nameOf(key));
+      await binding.delete(await nameOf(key));
     },
     async list(listPrefix) {
       const found: string[] = [];
