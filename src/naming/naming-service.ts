@@ -48,7 +48,13 @@ const ipSchema = z.string().check(
 );
 const portSchema = z.number().check(integer, atLeast(1, 'must be between 1 and 65535'), atMost(65535, 'must be between 1 and 65535'));
 const weightSchema = z.number().check(atLeast(0, 'must be between 0 and 10000'), atMost(10_000, 'must be between 0 and 10000'));
-const metadataSchema = z.record(z.string().check(nonEmpty('keys must not be empty'), maxChars(256, 'keys must be at most 256 characters')), z.string()).check(
+// A custom check rather than z.record, whose classes would add ~0.3 kB gzip to every bundle with naming.
+const metadataSchema = z.custom<Record<string, string>>(
+  (m) => typeof m === 'object' && m !== null && !Array.isArray(m) && Object.values(m).every((v) => typeof v === 'string'),
+  'must be an object of string values',
+).check(
+  z.refine((m) => Object.keys(m).every((k) => k.length > 0), 'keys must not be empty'),
+  z.refine((m) => Object.keys(m).every((k) => k.length <= 256), 'keys must be at most 256 characters'),
   z.refine((m) => JSON.stringify(m).length <= MAX_METADATA_JSON, `must serialise to at most ${MAX_METADATA_JSON} characters`),
   z.refine((m) => preservedTimingsConsistent(m), 'preserved.heart.beat.interval must not exceed preserved.heart.beat.timeout or preserved.ip.delete.timeout, and each must be a positive integer'),
 );
