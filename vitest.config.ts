@@ -12,7 +12,7 @@ const globalSetup = ['./test/integration/global-setup.ts'];
 const ONCE_ONLY = ['test/integration/bundle-budgets.test.ts', 'test/integration/workers-example.test.ts', 'test/integration/browser-example.test.ts'];
 // Tests and examples import the package by name; point that at the sources.
 const alias = [
-  { find: /^nacos-edge\/storage\/(.*)$/, replacement: resolve('src/storage/$1.ts') },
+  { find: /^nacos-edge\/(.*)$/, replacement: resolve('src/$1.ts') },
   { find: /^nacos-edge$/, replacement: resolve('src/index.ts') },
 ];
 

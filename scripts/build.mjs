@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds dist/: declaration files with tsc, JavaScript with esbuild. Every public entry is one ESM file,
-// with shared and on-demand chunks next to it (dist/chunks/), and zod/mini tree-shaken into it: imported
+// with shared chunks next to it (dist/chunks/), and zod/mini tree-shaken into it: imported
 // unbundled, zod/mini loads 100+ files (every locale) and took 60–100 ms of a Node cold start.
 // zod stays a dependency because the declaration files name its types.
 import { execFileSync } from 'node:child_process';
@@ -21,8 +21,8 @@ for (const project of ['tsconfig.build.json', 'tsconfig.node.json']) {
 // the public entries, each area (config, naming, the v1 facade, diagnostics) is an entry of its own, so its
 // code lands in chunks of its own: an app's bundler then drops a whole area it does not use. Inside one
 // chunk it could not, because module-level schema constructions read as side effects.
-const PUBLIC = ['src/index.ts', 'src/storage/memory.ts', 'src/storage/fs.ts', 'src/storage/indexeddb.ts', 'src/storage/cloudflare-kv.ts', 'src/cli/index.ts'];
-const AREAS = ['src/config/config-service.ts', 'src/naming/naming-service.ts', 'src/compat/nacos-client.ts', 'src/diagnostics.ts'];
+const PUBLIC = ['src/index.ts', 'src/yaml.ts', 'src/properties.ts', 'src/noble.ts', 'src/signing.ts', 'src/address-server.ts', 'src/storage/memory.ts', 'src/storage/fs.ts', 'src/storage/indexeddb.ts', 'src/storage/cloudflare-kv.ts', 'src/cli/index.ts'];
+const AREAS = ['src/config/config-reader.ts', 'src/config/config-watcher.ts', 'src/config/config-service.ts', 'src/naming/naming-service.ts', 'src/compat/nacos-client.ts', 'src/diagnostics.ts'];
 await build({
   absWorkingDir: root,
   entryPoints: [...PUBLIC, ...AREAS],
@@ -37,7 +37,7 @@ await build({
   mainFields: ['module', 'main'],
   conditions: ['import'],
   target: 'es2022',
-  // Runtime dependencies stay imports (lazy ones load on demand; the rest are for one adapter or the CLI).
+  // Runtime dependencies stay imports: each is for one opt-in entry (yaml, noble), one adapter or the CLI.
   external: ['node:*', '@noble/hashes', '@noble/hashes/*', 'yaml', 'idb-keyval', 'commander'],
   logLevel: 'warning',
 });

@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
 import type { Logger, LogLevel } from './logger.js';
 import { NacosValidationError } from './errors.js';
+import type { ConfigParser } from './config/typed.js';
 import type { StoragePort } from './storage/port.js';
+import type { AddressServerDiscovery } from './transport/endpoint.js';
+import type { RequestSigner } from './transport/signing.js';
+import type { HmacSha1 } from './util/crypto.js';
 import { DEFAULT_CONTEXT_PATH, parseServerList, type ServerAddress } from './transport/servers.js';
 import { atLeast, atMost, fn, integer, namespaceSchema, nonEmpty, oneOf, stringOrStrings, toIssues } from './validation.js';
 
@@ -57,6 +61,14 @@ export interface ClientConfig {
   readonly logger: Logger;
   readonly fetch: FetchLike | undefined;
   readonly storage: StoragePort | undefined;
+  /** Parsers for typed reads beyond the built-in JSON and properties (`nacos-edge/yaml`), by format. */
+  readonly parsers: readonly ConfigParser[];
+  /** HMAC-SHA1 for Spas signing where `crypto.subtle` is missing (`nacos-edge/noble`). */
+  readonly hmacSha1: HmacSha1 | undefined;
+  /** Signs requests when AK/SK are configured (`spasSigning` from `nacos-edge/signing`). */
+  readonly signer: RequestSigner | undefined;
+  /** Finds the servers through the `endpoint` (`addressServer` from `nacos-edge/address-server`). */
+  readonly addressServer: AddressServerDiscovery | undefined;
 }
 
 function hasMethods(value: unknown, methods: readonly string[]): boolean {
@@ -88,6 +100,15 @@ const optionsSchema = z.strictObject({
   logger: z.optional(z.custom<Logger>((v) => hasMethods(v, ['debug', 'info', 'warn', 'error']), 'must have debug, info, warn and error methods')),
   fetch: z.optional(fn<FetchLike>()),
   storage: z.optional(z.custom<StoragePort>((v) => hasMethods(v, ['get', 'set', 'delete', 'list']), 'must implement get, set, delete and list')),
+  parsers: z.optional(
+    z.custom<readonly ConfigParser[]>(
+      (v) => Array.isArray(v) && v.every((p) => hasMethods(p, ['parse']) && typeof (p as { format?: unknown }).format === 'string'),
+      "must be parsers ({ format, parse }), e.g. yaml from 'nacos-edge/yaml'",
+    ),
+  ),
+  hmacSha1: z.optional(fn<HmacSha1>()),
+  signer: z.optional(fn<RequestSigner>()),
+  addressServer: z.optional(fn<AddressServerDiscovery>()),
 });
 
 /** Every option the builder (or {@link createClientConfig}) accepts. */
@@ -106,6 +127,13 @@ export function createClientConfig(options: ClientConfigOptions): ClientConfig {
   if (servers.length === 0 && o.endpoint === undefined) issues.push({ path: 'serverAddresses', message: 'give at least one server address or an endpoint' });
   if ((o.accessKey === undefined) !== (o.secretKey === undefined)) issues.push({ path: o.accessKey === undefined ? 'accessKey' : 'secretKey', message: 'accessKey and secretKey go together' });
   if (o.password !== undefined && o.username === undefined) issues.push({ path: 'username', message: 'a password needs a username' });
+  // Opt-in features are imported by name; configuring one without it is refused here, not at the first request.
+  if ((o.accessKey !== undefined || o.credentialsProvider !== undefined) && !o.signer) {
+    issues.push({ path: 'signer', message: "AK/SK signing needs the signer: import { spasSigning } from 'nacos-edge/signing' and pass it to ClientConfigBuilder.signing(spasSigning)" });
+  }
+  if (o.endpoint !== undefined && !o.addressServer) {
+    issues.push({ path: 'addressServer', message: "an endpoint needs address-server discovery: import { addressServer } from 'nacos-edge/address-server' and pass it to ClientConfigBuilder.addressServer(addressServer)" });
+  }
   if (issues.length > 0) throw new NacosValidationError(issues, 'client config');
   const longPollTimeoutMs = o.longPollTimeoutMs ?? 30_000;
   return Object.freeze({
@@ -131,6 +159,10 @@ export function createClientConfig(options: ClientConfigOptions): ClientConfig {
     logger: o.logger ?? console,
     fetch: o.fetch,
     storage: o.storage,
+    parsers: Object.freeze([...(o.parsers ?? [])]),
+    hmacSha1: o.hmacSha1,
+    signer: o.signer,
+    addressServer: o.addressServer,
   });
 }
 
@@ -156,7 +188,10 @@ export class ClientConfigBuilder {
   serverAddress(addresses: string | readonly string[]): this {
     return this.#set('serverAddresses', typeof addresses === 'string' ? addresses : [...addresses]);
   }
-  /** Address server (`host[:port]`); the server list is fetched from `http://{endpoint}/nacos/serverlist`. */
+  /**
+   * Address server (`host[:port]`); the server list is fetched from `http://{endpoint}/nacos/serverlist`. Needs the
+   * discovery feature: `.addressServer(addressServer)` with `addressServer` from `nacos-edge/address-server`.
+   */
   endpoint(endpoint: string): this {
     return this.#set('endpoint', endpoint);
   }
@@ -224,6 +259,32 @@ export class ClientConfigBuilder {
   /** Storage for failover entries and snapshots; default in-memory. */
   storage(storage: StoragePort): this {
     return this.#set('storage', storage);
+  }
+  /**
+   * Parsers for typed reads in more formats: JSON and properties are built in; YAML comes from `nacos-edge/yaml`,
+   * so apps that never read YAML never ship a YAML parser.
+   *
+   * @example
+   * import { yaml } from 'nacos-edge/yaml';
+   * new ClientConfigBuilder().serverAddress('127.0.0.1:8848').parsers(yaml).build();
+   */
+  parsers(...parsers: readonly ConfigParser[]): this {
+    return this.#set('parsers', parsers);
+  }
+  /** HMAC-SHA1 for Spas signing on pages without `crypto.subtle` (plain http): `nobleHmacSha1` from `nacos-edge/noble`. */
+  hmacSha1(hmacSha1: HmacSha1): this {
+    return this.#set('hmacSha1', hmacSha1);
+  }
+  /**
+   * Request signing for AK/SK (`accessKey`/`secretKey` or `credentialsProvider`): `spasSigning` from
+   * `nacos-edge/signing`. Apps without AK/SK never ship it.
+   */
+  signing(signer: RequestSigner): this {
+    return this.#set('signer', signer);
+  }
+  /** Address-server discovery for `endpoint`: `addressServer` from `nacos-edge/address-server`. */
+  addressServer(discovery: AddressServerDiscovery): this {
+    return this.#set('addressServer', discovery);
   }
   /** Validates and freezes the options. Throws {@link NacosValidationError} naming each bad option. */
   build(): ClientConfig {

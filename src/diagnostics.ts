@@ -1,5 +1,7 @@
 import type { ClientConfig } from './client-config.js';
+import { NacosError } from './errors.js';
 import { leveledLogger } from './logger.js';
+import { login } from './transport/auth.js';
 import type { ApiGeneration } from './transport/classify.js';
 import { Transport } from './transport/http.js';
 
@@ -47,9 +49,12 @@ export async function pingServer(config: ClientConfig, options: { signal?: Abort
 
 /** Logs in with the configured username and password; resolves the token's lifetime. The token itself is never returned. */
 export async function checkLogin(config: ClientConfig, options: { signal?: AbortSignal } = {}): Promise<{ tokenTtlSeconds: number }> {
-  const transport = new Transport(config, leveledLogger(config.logger, config.logLevel));
+  if (config.username === undefined) throw new NacosError('VALIDATION', 'no username configured to log in with');
+  const log = leveledLogger(config.logger, config.logLevel);
+  const transport = new Transport(config, log);
   try {
-    return await transport.login(options.signal);
+    const answer = await login(transport, log, config.username, config.password ?? '', options.signal);
+    return { tokenTtlSeconds: answer.tokenTtl };
   } finally {
     transport.close();
   }

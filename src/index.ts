@@ -6,6 +6,10 @@
  * const config = await NacosConfigService.createConfigService(new ClientConfigBuilder().serverAddress('127.0.0.1:8848').build());
  * const content = await config.getConfig({ dataId: 'app.json' });
  *
+ * An app that only reads (a Worker) ships less with `NacosConfigReader`; one that reads and listens, with
+ * `NacosConfigWatcher`. YAML parsing (`nacos-edge/yaml`) and the
+ * HMAC fallback for pages without WebCrypto (`nacos-edge/noble`) are imported by name and handed to the builder.
+ *
  * @module
  */
 export {
@@ -18,20 +22,20 @@ export {
   type SigningCredentials,
 } from './client-config.js';
 export {
-  NacosConfigService,
+  NacosConfigReader,
   DEFAULT_GROUP,
-  type ConfigChange,
-  type ConfigListener,
   type GetConfigParams,
-  type PublishConfigParams,
-  type RemoveConfigParams,
-  type TickResult,
   type TypedConfigOptions,
-  type WatchParams,
   type ConfigFormat,
+  type ConfigParser,
   type InferOutput,
   type StandardSchemaV1,
-} from './config/config-service.js';
+} from './config/config-reader.js';
+// Each class from its own module, so an app that imports only the reader or the watcher does not pull in the
+// module-level schemas of the others (esbuild keeps a module's top-level calls unless the module goes unused).
+export { NacosConfigWatcher, type ConfigChange, type ConfigListener, type TickResult, type WatchParams } from './config/config-watcher.js';
+export { NacosConfigService, type PublishConfigParams, type RemoveConfigParams } from './config/config-service.js';
+export type { HmacSha1 } from './util/crypto.js';
 export {
   NacosError,
   NacosUnavailableError,

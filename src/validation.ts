@@ -8,21 +8,24 @@ import { NacosValidationError, type ValidationIssue } from './errors.js';
 const NAME_CHARS = /^[\p{L}\p{N}_\-.:]+$/u;
 const NAMESPACE_CHARS = /^[A-Za-z0-9_-]*$/;
 
+// The helpers below are marked /* @__NO_SIDE_EFFECTS__ */, as zod marks its own, so that bundlers which honour the
+// mark across modules (Rollup, Vite) can drop unused schemas. esbuild honours it only within a module, so each area's
+// schemas live in the module of the class that uses them, and entries re-export each class from its own module.
 // Every check is a z.refine with its own message: zod's dedicated check classes (lengths, regex, bounds,
 // integers) would add ~1 kB gzip to the core bundle and their default messages are replaced anyway.
 
 /** Non-empty string or array. */
-export const nonEmpty = (message = 'must not be empty') => z.refine<{ length: number }>((v) => v.length > 0, message);
+export const nonEmpty = /* @__NO_SIDE_EFFECTS__ */ (message = 'must not be empty') => z.refine<{ length: number }>((v) => v.length > 0, message);
 /** At most `max` UTF-16 code units. */
-export const maxChars = (max: number, message = `must be at most ${max} characters`) => z.refine<string>((s) => s.length <= max, message);
+export const maxChars = /* @__NO_SIDE_EFFECTS__ */ (max: number, message = `must be at most ${max} characters`) => z.refine<string>((s) => s.length <= max, message);
 /** Matches `pattern` (which must not be global or sticky). */
-export const matches = (pattern: RegExp, message: string) => z.refine<string>((s) => pattern.test(s), message);
+export const matches = /* @__NO_SIDE_EFFECTS__ */ (pattern: RegExp, message: string) => z.refine<string>((s) => pattern.test(s), message);
 /** A whole number. */
 export const integer = z.refine<number>((n) => Number.isInteger(n), 'must be an integer');
 /** `>= min`. */
-export const atLeast = (min: number, message = `must be at least ${min}`) => z.refine<number>((n) => n >= min, message);
+export const atLeast = /* @__NO_SIDE_EFFECTS__ */ (min: number, message = `must be at least ${min}`) => z.refine<number>((n) => n >= min, message);
 /** `<= max`. */
-export const atMost = (max: number, message = `must be at most ${max}`) => z.refine<number>((n) => n <= max, message);
+export const atMost = /* @__NO_SIDE_EFFECTS__ */ (max: number, message = `must be at most ${max}`) => z.refine<number>((n) => n <= max, message);
 
 /** A config dataId. */
 export const dataIdSchema = z.string().check(
@@ -54,6 +57,7 @@ export const signalSchema = z.optional(z.custom<AbortSignal>((v) => v instanceof
 // two custom checks keep the same messages for a few bytes.
 
 /** One of `values` (an enum of strings). */
+/* @__NO_SIDE_EFFECTS__ */
 export function oneOf<const T extends string>(values: readonly T[]) {
   return z.custom<T>((v) => (values as readonly unknown[]).includes(v), `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`);
 }
@@ -65,6 +69,7 @@ export const stringOrStrings = z.custom<string | string[]>(
 );
 
 /** Any function (listeners, providers, fetch). */
+/* @__NO_SIDE_EFFECTS__ */
 export function fn<T>(message = 'must be a function') {
   return z.custom<T>((v) => typeof v === 'function', message);
 }
@@ -76,14 +81,8 @@ function describe(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
       return `must be ${issue.expected}`;
-    case 'too_big':
-      return `must be at most ${String(issue.maximum)}`;
-    case 'too_small':
-      return `must be at least ${String(issue.minimum)}`;
     case 'unrecognized_keys':
       return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-    case 'invalid_format':
-      return `has an invalid format`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:

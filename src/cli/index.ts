@@ -23,6 +23,7 @@ import {
   type StoragePort,
 } from '../index.js';
 import { createStorage } from '../storage/fs.js';
+import { spasSigning } from '../transport/signing.js';
 
 const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, auth: 4, unavailable: 5 } as const;
 
@@ -76,7 +77,7 @@ function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}
     serverAddresses: g.server ?? '127.0.0.1:8848',
     ...(g.namespace ? { namespaceId: g.namespace } : {}),
     ...(g.username ? { username: g.username, password: g.password ?? '' } : {}),
-    ...(g.accessKey ? { accessKey: g.accessKey } : {}),
+    ...(g.accessKey ? { accessKey: g.accessKey, signer: spasSigning } : {}),
     ...(g.secretKey ? { secretKey: g.secretKey } : {}),
     ...(g.contextPath !== undefined ? { contextPath: g.contextPath } : {}),
     timeoutMs: timeout,

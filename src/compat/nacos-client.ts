@@ -7,13 +7,15 @@
  * @module
  */
 import { createClientConfig, type ClientConfigOptions, type CredentialsProvider, type FetchLike } from '../client-config.js';
-import { NacosConfigService, type ConfigListener, type PublishConfigParams } from '../config/config-service.js';
+import { NacosConfigService, type PublishConfigParams } from '../config/config-service.js';
+import type { ConfigListener } from '../config/listeners.js';
 import { NacosError, NacosValidationError } from '../errors.js';
 import { DEFAULT_GROUP } from '../validation.js';
 import { leveledLogger, type LogLevel, type Logger } from '../logger.js';
 import type { Instance, InstanceDiff, ServiceInfo } from '../naming/model.js';
 import { NacosNamingService, type BeatAnswer } from '../naming/naming-service.js';
 import type { StoragePort } from '../storage/port.js';
+import { spasSigning } from '../transport/signing.js';
 
 
 /** Constructor options, as in the seed (`namespace`, `ak`, `sk`, …). */
@@ -158,6 +160,8 @@ export class NacosClient {
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.credentialsProvider ? { credentialsProvider: o.credentialsProvider } : {}),
+      // The v1 facade takes ak/sk as options, as the seed does: it brings the signer along.
+      ...(o.ak !== undefined || o.credentialsProvider ? { signer: spasSigning } : {}),
       ...(o.logLevel ? { logLevel: o.logLevel } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
       ...(o.fetch ? { fetch: o.fetch } : {}),

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import { Mailbox } from '../util/mailbox.js';
-import type { ConfigKey } from './protocol.js';
+import type { ConfigKey } from './model.js';
 
 /** What a delivery carries besides the content: the server's md5 of it (`''` when deleted) and its stored type. */
 export interface ConfigChangeInfo {

@@ -3,8 +3,9 @@ import type { Logger } from '../logger.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { decodeConfigSnapshot, encodeConfigSnapshot, SnapshotWriter, type ConfigSnapshot } from '../storage/records.js';
 import type { Transport } from '../transport/http.js';
-import { OwnWrites } from '../util/own-writes.js';
-import { configId, readConfig, readConfigDiscovering, type ConfigKey, type ConfigRead } from './protocol.js';
+import type { OwnWrites } from '../util/own-writes.js';
+import { configId, type ConfigKey, type ConfigRead } from './model.js';
+import { readConfig, readConfigDiscovering } from './read.js';
 
 /** The storage keys of a config are kept for this many configs (encoding them is on every read's path). */
 const MAX_CACHED_KEYS = 10_000;
@@ -33,21 +34,24 @@ export interface ReadResult {
  * when asked to (`cache`); otherwise the servers are asked, the answer is kept as a snapshot (md5-checked), and the
  * snapshot answers when no server does. Reads of a config this client just wrote wait until the servers show it.
  */
-export class ConfigReader {
+export class ReadPath {
   readonly #transport: Transport;
   readonly #storage: StoragePort;
   readonly #log: Logger;
   readonly #storageKeys = new Map<string, StorageKeys>();
   readonly #snapshots: SnapshotWriter;
-  /** This client's own publishes and removals, until reads show them: the md5 expected, `''` for removed. */
-  readonly #ownWrites: OwnWrites<string>;
+  /**
+   * This client's own publishes and removals, until reads show them: the md5 expected, `''` for removed. Only a
+   * client that writes has them (a reader's bundle then carries no read-your-writes code).
+   */
+  readonly #ownWrites: OwnWrites<string> | undefined;
 
-  constructor(transport: Transport, storage: StoragePort, log: Logger, readYourWritesMs: number) {
+  constructor(transport: Transport, storage: StoragePort, log: Logger, ownWrites?: OwnWrites<string>) {
     this.#transport = transport;
     this.#storage = storage;
     this.#log = log;
     this.#snapshots = new SnapshotWriter(storage);
-    this.#ownWrites = new OwnWrites(readYourWritesMs);
+    this.#ownWrites = ownWrites;
   }
 
   /** getConfig's read: failover entry → young snapshot (with `cache`) → servers → snapshot when none answers. */
@@ -92,19 +96,19 @@ export class ConfigReader {
       return known ? readConfig(this.#transport, known, key, { signal, tag }) : readConfigDiscovering(this.#transport, key, { signal, tag });
     };
     if (tag !== undefined) return once();
-    const read = await this.#ownWrites.read(configId(key), once, (r, md5) => r.md5 === md5, signal);
+    const read = this.#ownWrites ? await this.#ownWrites.read(configId(key), once, (r, md5) => r.md5 === md5, signal) : await once();
     await this.#keepSnapshot(key, read);
     return read;
   }
 
   /** Records this client's write of `key`: its reads wait until the servers show `md5` (`''`: removed). */
   expectWrite(key: ConfigKey, md5: string): void {
-    this.#ownWrites.expect(configId(key), md5);
+    this.#ownWrites?.expect(configId(key), md5);
   }
 
   /** Whether a write of this client to `key` has not been seen on the servers yet. */
   hasPendingWrite(key: ConfigKey): boolean {
-    return this.#ownWrites.peek(configId(key)) !== undefined;
+    return this.#ownWrites?.peek(configId(key)) !== undefined;
   }
 
   /** The snapshot of `key`, or undefined when there is none or it is damaged (logged). */

@@ -5,8 +5,9 @@ import type { Transport } from '../transport/http.js';
 import { eachBounded } from '../util/pool.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
-import { configId, longPoll, type ConfigKey } from './protocol.js';
-import type { ConfigReader } from './reader.js';
+import { longPoll } from './long-poll.js';
+import { configId, type ConfigKey } from './model.js';
+import type { ReadPath } from './read-path.js';
 
 /** How long key additions are gathered before a held long poll is re-issued to include them. */
 const RESTART_COALESCE_MS = 50;
@@ -22,13 +23,12 @@ export interface TickResult {
 /**
  * Keeps the watched configs in step with the servers and their listeners fed: one loop per batch of keys (a held
  * v1 long poll of up to `longPollBatchSize` keys, or md5 polling on servers without an HTTP listener), the same
- * passes run once by `tick()` for hosts without timers, and this client's own writes brought to their listeners
- * as soon as the servers show them. It knows nothing of the public API's parameters.
+ * passes run once by `tick()` for hosts without timers. It knows nothing of the public API's parameters.
  */
 export class ConfigSync {
   readonly #config: ClientConfig;
   readonly #transport: Transport;
-  readonly #reader: ConfigReader;
+  readonly #reader: ReadPath;
   readonly #log: Logger;
   readonly #watched = new Map<string, WatchedConfig>();
   /** Watched ids in insertion order; batch i covers [i*batch, (i+1)*batch). */
@@ -36,12 +36,10 @@ export class ConfigSync {
   readonly #loops = new Map<number, Promise<void>>();
   readonly #restarts = new Map<number, AbortController>();
   readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
-  /** Background work outside the loops (reading back own writes), awaited by close. */
-  readonly #background = new Set<Promise<void>>();
   #failures = 0;
   #closed = false;
 
-  constructor(config: ClientConfig, transport: Transport, reader: ConfigReader, log: Logger) {
+  constructor(config: ClientConfig, transport: Transport, reader: ReadPath, log: Logger) {
     this.#config = config;
     this.#transport = transport;
     this.#reader = reader;
@@ -84,29 +82,9 @@ export class ConfigSync {
     if (entry.size === 0) this.#unwatch(id);
   }
 
-  /**
-   * Brings this client's own write of a watched config to its listeners as soon as the servers show it, instead
-   * of at the server's notification: 2.x can miss a change that lands in the few ms in which it registers a new
-   * long poll (the listener then hears of it up to 30 s late), and md5 polling finds it only at its next round.
-   * Runs under the client's lifetime, not the caller's; only with background sync (Workers tick instead).
-   */
-  deliverOwnWrite(key: ConfigKey): void {
-    const entry = this.#watched.get(configId(key));
-    if (!entry || !this.#config.backgroundSync || this.#closed) return;
-    const scope = this.#transport.scope();
-    const done = entry
-      .sync(() => this.#reader.fromServer(key, scope.signal))
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          if (!scope.signal.aborted) this.#log.debug(`reading back our write of ${key.group}/${key.dataId} failed; the listener loop will bring it (${error instanceof Error ? error.message : String(error)})`);
-        },
-      )
-      .finally(() => {
-        scope.release();
-        this.#background.delete(done);
-      });
-    this.#background.add(done);
+  /** The watched config `key`, when some listener follows it. */
+  watched(key: ConfigKey): WatchedConfig | undefined {
+    return this.#watched.get(configId(key));
   }
 
   /**
@@ -127,12 +105,12 @@ export class ConfigSync {
     return { checked: entries.length, changed };
   }
 
-  /** Stops every loop and background read; resolves once they have exited. */
+  /** Stops every loop; resolves once they have exited. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#pendingRestarts.values()) clearTimeout(timer);
     this.#pendingRestarts.clear();
-    await Promise.allSettled([...this.#loops.values(), ...this.#background]);
+    await Promise.allSettled(this.#loops.values());
     this.#watched.clear();
     this.#order.length = 0;
   }

@@ -1,7 +1,17 @@
-import { NacosError, type ValidationIssue } from '../on-demand.js';
+import { NacosError, type ValidationIssue } from '../errors.js';
 
 /** How config content is parsed for typed reads. `text` passes the string through. */
 export type ConfigFormat = 'json' | 'yaml' | 'properties' | 'text';
+
+/**
+ * A parser for one config format, handed to the client with `ClientConfigBuilder.parsers()`. JSON is built in;
+ * `nacos-edge/yaml` and `nacos-edge/properties` export the YAML and properties parsers.
+ */
+export interface ConfigParser {
+  readonly format: ConfigFormat;
+  /** Parses the content; a throw becomes `INVALID_CONTENT`. */
+  parse(text: string): unknown;
+}
 
 /** The Standard Schema interface (zod ≥ 3.24, valibot, arktype…): anything with `~standard.validate`. */
 export interface StandardSchemaV1<Output = unknown> {
@@ -41,59 +51,33 @@ export function resolveFormat(explicit: ConfigFormat | undefined, serverType: st
   return byName(serverType) ?? byName(/\.([A-Za-z]+)$/.exec(dataId)?.[1]) ?? 'text';
 }
 
-/** Parses Java `.properties` text: `=`, `:` or whitespace separators, `#`/`!` comments, `\` continuations and escapes. */
-export function parseProperties(text: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = (lines[i] ?? '').replace(/^[ \t\f]+/, '');
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    // An odd number of trailing backslashes continues the logical line.
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
-      line = line.slice(0, -1) + (lines[++i] ?? '').replace(/^[ \t\f]+/, '');
-    }
-    let k = 0;
-    let key = '';
-    while (k < line.length) {
-      const c = line[k] as string;
-      if (c === '\\') {
-        key += line.slice(k, k + 2);
-        k += 2;
-        continue;
-      }
-      if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') break;
-      key += c;
-      k++;
-    }
-    let rest = line.slice(k).replace(/^[ \t\f]*/, '');
-    if (rest.startsWith('=') || rest.startsWith(':')) rest = rest.slice(1).replace(/^[ \t\f]*/, '');
-    result[unescapeProperty(key)] = unescapeProperty(rest);
-  }
-  return result;
+/** The error for a format without a parser: what to import. Thrown before any request when the format is explicit. */
+export function missingParser(format: ConfigFormat, what: string): NacosError {
+  return new NacosError(
+    'UNSUPPORTED',
+    `${what}: reading ${format} needs a ${format} parser: import { ${format} } from 'nacos-edge/${format}' and pass it to ClientConfigBuilder.parsers(${format})`,
+  );
 }
 
-function unescapeProperty(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
-    if (e.length === 5) return String.fromCharCode(parseInt(e.slice(1), 16));
-    return e === 't' ? '\t' : e === 'n' ? '\n' : e === 'r' ? '\r' : e === 'f' ? '\f' : e;
-  });
+/**
+ * The parser of `format`: one handed in, else the built-in JSON or text (free: the platform parses JSON). YAML and
+ * properties parsers are imported by name (`nacos-edge/yaml`, `nacos-edge/properties`), so they ship only with apps
+ * that read those formats; without one, undefined.
+ */
+export function parserFor(format: ConfigFormat, parsers: readonly ConfigParser[]): ((text: string) => unknown) | undefined {
+  const given = parsers.find((p) => p.format === format);
+  if (given) return (text) => given.parse(text);
+  if (format === 'json') return JSON.parse;
+  if (format === 'text') return (text) => text;
+  return undefined;
 }
 
-/** Parses `content` in `format`. YAML's parser is loaded on first use, so other formats never pay for it. */
-export async function parseContent(content: string, format: ConfigFormat, what: string): Promise<unknown> {
+/** Parses `content` in `format` with the parsers the client was given (and the built-in ones). */
+export function parseContent(content: string, format: ConfigFormat, what: string, parsers: readonly ConfigParser[]): unknown {
+  const parse = parserFor(format, parsers);
+  if (!parse) throw missingParser(format, what);
   try {
-    switch (format) {
-      case 'json':
-        return JSON.parse(content);
-      case 'yaml': {
-        const { parse } = await import('yaml');
-        return parse(content);
-      }
-      case 'properties':
-        return parseProperties(content);
-      default:
-        return content;
-    }
+    return parse(content);
   } catch (cause) {
     throw new NacosError('INVALID_CONTENT', `${what}: content is not valid ${format}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }

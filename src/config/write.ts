@@ -1,24 +1,11 @@
-// Config writes: the publish/remove schemas and requests. A chunk of its own, loaded on the first write,
-// so apps that only read and listen (most edge apps) never ship it.
+// Config writes: the publish/remove schemas and requests, on v1 servers and through the 3.2+ admin API.
 import * as z from 'zod/mini';
-import {
-  dataIdSchema,
-  describeKey,
-  errorForStatus,
-  groupSchema,
-  matches,
-  maxChars,
-  NacosError,
-  oneOf,
-  signalSchema,
-  tenantParam,
-  type ApiGeneration,
-  type CallOptions,
-  type ConfigKey,
-  type NacosResponse,
-  type PublishFields,
-  type Transport,
-} from '../on-demand.js';
+import { NacosError } from '../errors.js';
+import { errorForStatus, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
+import { envelopeError, parseEnvelope } from '../transport/envelope.js';
+import type { Transport } from '../transport/http.js';
+import { dataIdSchema, groupSchema, matches, maxChars, oneOf, signalSchema } from '../validation.js';
+import { describeKey, requireLogin, tenantParam, type CallOptions, type ConfigKey, type PublishFields } from './model.js';
 
 const MAX_CONTENT_CHARS = 10 * 1024 * 1024;
 
@@ -48,8 +35,6 @@ export const removeSchema = z.strictObject({ ...keyFields, tag: z.optional(z.str
 export type PublishConfigParams = z.input<typeof publishSchema>;
 /** Parameters of {@link NacosConfigService.removeConfig}. */
 export type RemoveConfigParams = z.input<typeof removeSchema>;
-
-const v3 = () => import('./protocol-v3.js');
 
 /** CAS conflicts come back as 500 on 2.x; they must not send the publish to the next server. */
 export const isCasFailure = (body: string) => /cas publish fail|server md5 may have changed/i.test(body);
@@ -86,7 +71,7 @@ export async function writeConfig(transport: Transport, generation: ApiGeneratio
     });
     if (res.status === 200 && res.body.trim() === 'true') return true;
   } else {
-    const answer = await (await v3()).v3Write(transport, key, fields, headers, retryOn, signal);
+    const answer = await v3Write(transport, key, fields, headers, retryOn, signal);
     if (answer === true) return true;
     res = answer;
   }
@@ -99,7 +84,7 @@ export async function writeConfig(transport: Transport, generation: ApiGeneratio
 
 /** Deletes a config (deleting an absent one succeeds). */
 export async function deleteConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, options: CallOptions = {}): Promise<true> {
-  if (generation === 'v3') return (await v3()).v3Delete(transport, key, options);
+  if (generation === 'v3') return v3Delete(transport, key, options);
   const what = `remove config ${describeKey(key)}`;
   const res = await transport.request({
     method: 'DELETE',
@@ -117,4 +102,59 @@ export function casError(res: NacosResponse, key: ConfigKey): NacosError {
     status: res.status,
     server: res.server.origin,
   });
+}
+
+/** Publishes through the admin API: true, or the answer for the caller to turn into an error. */
+async function v3Write(
+  transport: Transport,
+  key: ConfigKey,
+  fields: PublishFields,
+  headers: Record<string, string>,
+  retryOn: (status: number, body: string) => boolean,
+  signal: AbortSignal | undefined,
+): Promise<true | NacosResponse> {
+  const what = `publish config ${describeKey(key)}`;
+  requireLogin(transport, what);
+  const res = await transport.request({
+    method: 'POST',
+    path: '/v3/admin/cs/config',
+    form: {
+      dataId: key.dataId,
+      groupName: key.group,
+      namespaceId: tenantParam(key),
+      content: fields.content,
+      type: fields.type,
+      tag: fields.tag,
+      appName: fields.appName,
+      srcUser: fields.srcUser,
+      configTags: fields.configTags,
+      desc: fields.desc,
+      encryptedDataKey: fields.encryptedDataKey,
+    },
+    headers,
+    sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
+    signal,
+    retryOn,
+  });
+  if (res.status !== 200) return res;
+  const envelope = parseEnvelope(res, what);
+  if (envelope.code === 0 && envelope.data === true) return true;
+  if (fields.casMd5 !== undefined && isCasFailure(JSON.stringify(envelope))) throw casError(res, key);
+  throw envelopeError(res, envelope, what);
+}
+
+/** Deletes through the admin API (deleting an absent config succeeds). */
+async function v3Delete(transport: Transport, key: ConfigKey, options: CallOptions): Promise<true> {
+  const what = `remove config ${describeKey(key)}`;
+  requireLogin(transport, what);
+  const res = await transport.request({
+    method: 'DELETE',
+    path: '/v3/admin/cs/config',
+    query: { dataId: key.dataId, groupName: key.group, namespaceId: tenantParam(key), tag: options.tag },
+    sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
+    signal: options.signal,
+  });
+  const envelope = parseEnvelope(res, what);
+  if (envelope.code === 0) return true;
+  throw envelopeError(res, envelope, what);
 }

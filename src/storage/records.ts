@@ -1,5 +1,5 @@
 import { NacosError } from '../errors.js';
-import { configMd5Async } from '../util/crypto.js';
+import { configMd5 } from '../util/md5.js';
 import { storageKey, type StoragePort } from './port.js';
 
 /** What a config snapshot holds. The md5 lets a reader tell a complete entry from a damaged one. */
@@ -33,7 +33,7 @@ export async function decodeConfigSnapshot(text: string): Promise<ConfigSnapshot
   if (parsed?.v !== 1 || typeof parsed.content !== 'string' || typeof parsed.md5 !== 'string' || typeof parsed.savedAt !== 'number') {
     throw new NacosError('INVALID_CONTENT', 'the snapshot entry is not a nacos-edge snapshot');
   }
-  if ((await configMd5Async(parsed.content)) !== parsed.md5) throw new NacosError('INVALID_CONTENT', 'the snapshot entry is damaged (md5 mismatch)');
+  if (configMd5(parsed.content) !== parsed.md5) throw new NacosError('INVALID_CONTENT', 'the snapshot entry is damaged (md5 mismatch)');
   return { content: parsed.content, md5: parsed.md5, type: typeof parsed.type === 'string' ? parsed.type : undefined, savedAt: parsed.savedAt };
 }
 

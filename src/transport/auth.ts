@@ -1,6 +1,8 @@
-import type { ClientConfig, SigningCredentials } from '../client-config.js';
 import type { Logger } from '../logger.js';
-import { awaitShared, hmacSha1Base64, NacosError, notNacos, snippet, type NacosResponse, type Transport } from '../on-demand.js';
+import { NacosError } from '../errors.js';
+import { notNacos, snippet, type NacosResponse } from './classify.js';
+import type { Transport } from './http.js';
+import { awaitShared } from './shared.js';
 
 /** A login answer. */
 export interface AccessToken {
@@ -48,57 +50,6 @@ export class TokenManager {
     this.#current = { token: answer.accessToken, refreshAt: this.now() + ttlMs * 0.9 };
     return this.#current;
   }
-}
-
-/** Resolves the AK/SK to sign with: the provider (called every time) or the static pair. */
-export async function signingCredentials(config: ClientConfig): Promise<SigningCredentials | undefined> {
-  if (config.credentialsProvider) {
-    const credentials = await config.credentialsProvider();
-    if (!credentials?.accessKey || !credentials.secretKey) throw new NacosError('AUTH', 'credentialsProvider returned no accessKey/secretKey');
-    return credentials;
-  }
-  if (config.accessKey !== undefined && config.secretKey !== undefined) return { accessKey: config.accessKey, secretKey: config.secretKey };
-  return undefined;
-}
-
-/**
- * Spas headers for a config request: `Spas-Signature = base64(HMAC-SHA1(sk, resource + '+' + ts))`
- * where resource is `tenant+group`, `group`, or nothing (then just the timestamp is signed).
- */
-export async function configSignatureHeaders(
-  credentials: SigningCredentials,
-  resource: { tenant?: string | undefined; group?: string | undefined },
-  timestamp: number,
-): Promise<Record<string, string>> {
-  const { tenant, group } = resource;
-  const scope = tenant && group ? `${tenant}+${group}` : (group ?? '');
-  const stringToSign = scope ? `${scope}+${timestamp}` : String(timestamp);
-  const headers: Record<string, string> = {
-    'Spas-AccessKey': credentials.accessKey,
-    Timestamp: String(timestamp),
-    'Spas-Signature': await hmacSha1Base64(credentials.secretKey, stringToSign),
-  };
-  if (credentials.securityToken) headers['Spas-SecurityToken'] = credentials.securityToken;
-  return headers;
-}
-
-/**
- * Spas parameters for a naming request: `signature = base64(HMAC-SHA1(sk, data))` where
- * data is `ts@@group@@service` (or `ts` without a service).
- */
-export async function namingSignatureParams(
-  credentials: SigningCredentials,
-  groupedServiceName: string | undefined,
-  timestamp: number,
-): Promise<Record<string, string>> {
-  const data = groupedServiceName ? `${timestamp}@@${groupedServiceName}` : String(timestamp);
-  const params: Record<string, string> = {
-    ak: credentials.accessKey,
-    data,
-    signature: await hmacSha1Base64(credentials.secretKey, data),
-  };
-  if (credentials.securityToken) params['Spas-SecurityToken'] = credentials.securityToken;
-  return params;
 }
 
 const V3_LOGIN_RETRY = (status: number) => status === 502 || status === 503 || status === 504;

@@ -1,10 +1,12 @@
 import type { ClientConfig, FetchLike } from '../client-config.js';
 import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { TokenManager } from './auth.js';
+import { login, TokenManager } from './auth.js';
 import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
+import type { ServerDiscovery } from './endpoint.js';
 import { ServerList, type ServerAddress } from './servers.js';
 import { awaitShared } from './shared.js';
+import type { SignTarget } from './signing.js';
 
 type Params = Record<string, string | number | boolean | undefined>;
 
@@ -20,8 +22,8 @@ export interface NacosRequest {
   signal?: AbortSignal | undefined;
   /** Overrides the configured request timeout (long polls). */
   timeoutMs?: number;
-  /** Spas signing: config requests sign headers, naming requests sign parameters. */
-  sign?: { kind: 'config'; tenant?: string | undefined; group?: string | undefined } | { kind: 'naming'; groupedServiceName?: string | undefined };
+  /** Spas signing (when the client has a signer): config requests sign headers, naming requests sign parameters. */
+  sign?: SignTarget;
   /** Send the access token (default true). */
   auth?: boolean;
   /** Statuses that move on to the next server. Default: 500, 502, 503, 504. */
@@ -45,8 +47,8 @@ export class Transport {
   readonly servers: ServerList;
   readonly #config: ClientConfig;
   readonly #log: Logger;
-  /** Loaded with the auth module on the first request when a username is configured. */
-  #tokens: Promise<TokenManager> | undefined;
+  /** Made on the first request when a username is configured. */
+  #tokens: TokenManager | undefined;
   readonly #fetch: FetchLike;
   /**
    * One AbortController per operation in flight, made in the operation's own context: Cloudflare Workers
@@ -59,9 +61,8 @@ export class Transport {
   readonly #generations = new Map<string, Promise<ApiGeneration>>();
   /** Generations known without waiting, by serverKey. */
   readonly #known = new Map<string, ApiGeneration>();
-  #endpointCheckedAt = 0;
-  #endpointFailures = 0;
-  #endpointRefresh: Promise<void> | undefined;
+  /** Address-server discovery, when the client has an endpoint (and the feature handed in). */
+  readonly #discovery: ServerDiscovery | undefined;
 
   constructor(config: ClientConfig, log: Logger) {
     this.#config = config;
@@ -69,15 +70,11 @@ export class Transport {
     this.servers = new ServerList(config.servers);
     // The platform's fetch, looked up per client (not at import) so test doubles and polyfills installed later count.
     this.#fetch = config.fetch ?? ((input, init) => fetch(input, init));
-  }
-
-  /** True after {@link close}. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  get config(): ClientConfig {
-    return this.#config;
+    const { endpoint, addressServer } = config;
+    this.#discovery =
+      endpoint !== undefined && addressServer
+        ? addressServer({ endpoint, config, fetch: this.#fetch, servers: this.servers, log, shared: (work) => this.#shared(work), scope: (signal) => this.scope(signal) })
+        : undefined;
   }
 
   /**
@@ -231,41 +228,22 @@ export class Transport {
 
   // ---------------------------------------------------------------------------------- authenticate, sign, send
 
-  /** Logs in now (a fresh token) and returns its lifetime in seconds; throws `AUTH` on bad credentials. */
-  async login(signal?: AbortSignal): Promise<{ tokenTtlSeconds: number }> {
-    if (this.#config.username === undefined) throw new NacosError('VALIDATION', 'no username configured to log in with');
-    const { login } = await import('./auth.js');
-    const answer = await login(this, this.#log, this.#config.username, this.#config.password ?? '', signal);
-    return { tokenTtlSeconds: answer.tokenTtl };
-  }
-
   /** True when requests carry a login token (username configured). */
   get hasLogin(): boolean {
     return this.#config.username !== undefined;
   }
 
-  /**
-   * The token manager, made on first use: token login and Spas signing are a separate chunk that apps
-   * without credentials never load. Its logins run under the client's lifetime (shared work).
-   */
-  #tokenManager(): Promise<TokenManager> | undefined {
+  /** The token manager, made on first use; its logins run under the client's lifetime (shared work). */
+  #tokenManager(): TokenManager | undefined {
     const { username, password } = this.#config;
     if (username === undefined) return undefined;
-    this.#tokens ??= import('./auth.js').then(
-      ({ login, TokenManager }) => new TokenManager(() => this.#shared((lifetime) => login(this, this.#log, username, password ?? '', lifetime))),
-      (error: unknown) => {
-        // A chunk that failed to load (a browser offline for a moment) is tried again on the next request.
-        this.#tokens = undefined;
-        throw error;
-      },
-    );
+    this.#tokens ??= new TokenManager(() => this.#shared((lifetime) => login(this, this.#log, username, password ?? '', lifetime)));
     return this.#tokens;
   }
 
   async #authenticatedSend(server: ServerAddress, req: NacosRequest): Promise<NacosResponse> {
-    const pending = req.auth === false ? undefined : this.#tokenManager();
-    if (!pending) return this.#send(server, req, undefined);
-    const tokens = await pending;
+    const tokens = req.auth === false ? undefined : this.#tokenManager();
+    if (!tokens) return this.#send(server, req, undefined);
     const token = await tokens.token(req.signal);
     const res = await this.#send(server, req, token);
     // A token the server no longer takes (expired early, revoked, a restarted server with a new key): log in again
@@ -283,7 +261,11 @@ export class Transport {
     const headers: Record<string, string> = { ...req.headers };
     if (this.#config.appName) headers['Client-AppName'] = this.#config.appName;
     if (token !== undefined) headers['accessToken'] = token;
-    if (req.sign && (this.#config.accessKey !== undefined || this.#config.credentialsProvider)) await this.#sign(req.sign, headers, query);
+    if (req.sign && this.#config.signer) {
+      const signed = await this.#config.signer(req.sign, this.#config);
+      Object.assign(headers, signed.headers);
+      Object.assign(query, signed.query);
+    }
     const search = formEncode(query);
     const url = `${server.origin}${server.contextPath}${req.path}${search ? `?${search}` : ''}`;
     let body: string | undefined;
@@ -314,65 +296,11 @@ export class Transport {
     }
   }
 
-  async #sign(sign: NonNullable<NacosRequest['sign']>, headers: Record<string, string>, query: Params): Promise<void> {
-    const { configSignatureHeaders, namingSignatureParams, signingCredentials } = await import('./auth.js');
-    const credentials = await signingCredentials(this.#config);
-    if (!credentials) return;
-    const now = Date.now();
-    if (sign.kind === 'config') {
-      Object.assign(headers, await configSignatureHeaders(credentials, sign, now));
-    } else {
-      Object.assign(query, await namingSignatureParams(credentials, sign.groupedServiceName, now));
-      if (this.#config.appName) query['app'] = this.#config.appName;
-    }
-  }
-
   // ---------------------------------------------------------------------------------- servers
 
-  /**
-   * The servers to try, preferred first. With an address server (`endpoint`), the list is refreshed every
-   * `endpointRefreshMs` in the background; a failed refresh is retried with backoff (not on every request), and
-   * only a client without any list yet waits for it.
-   */
-  async #resolveServers(signal: AbortSignal | undefined): Promise<readonly ServerAddress[]> {
-    const endpoint = this.#config.endpoint;
-    if (endpoint !== undefined) {
-      // After failures: 1 s, 2 s, 4 s … (never longer than the refresh interval).
-      const wait = this.#endpointFailures === 0 ? this.#config.endpointRefreshMs : Math.min(this.#config.endpointRefreshMs, 1000 * 2 ** Math.min(this.#endpointFailures - 1, 5));
-      if (!this.#endpointRefresh && Date.now() - this.#endpointCheckedAt >= wait) {
-        this.#endpointCheckedAt = Date.now();
-        this.#endpointRefresh = this.#shared((lifetime) => this.#refreshEndpoint(endpoint, lifetime)).finally(() => {
-          this.#endpointRefresh = undefined;
-        });
-      }
-      if (this.#endpointRefresh) {
-        if (this.servers.size === 0) await awaitShared(this.#endpointRefresh, signal, 'address-server lookup');
-        else this.#endpointRefresh.catch(() => undefined);
-      }
-    }
-    return this.servers.ordered();
-  }
-
-  async #refreshEndpoint(endpoint: string, lifetime: AbortSignal): Promise<void> {
-    const scope = this.scope(lifetime);
-    const timer = setTimeout(() => scope.abort(), this.#config.timeoutMs);
-    try {
-      // Address-server discovery is a chunk of its own: only apps configured with an endpoint load it.
-      const { fetchServerList } = await import('./endpoint.js');
-      const servers = await fetchServerList(this.#fetch, endpoint, this.#config, scope.signal);
-      this.servers.replace(servers);
-      this.#endpointFailures = 0;
-      this.#log.debug(`address server listed ${servers.length} server(s)`);
-    } catch (error) {
-      this.#endpointFailures++;
-      if (this.servers.size === 0) throw error;
-      if (this.#endpointFailures === 1) {
-        this.#log.warn(`could not refresh the server list from the address server; keeping the old one and retrying with backoff (${error instanceof Error ? error.message : String(error)})`);
-      }
-    } finally {
-      clearTimeout(timer);
-      scope.release();
-    }
+  /** The servers to try, preferred first: the static list, or the address server's (refreshed in the background). */
+  #resolveServers(signal: AbortSignal | undefined): Promise<readonly ServerAddress[]> | readonly ServerAddress[] {
+    return this.#discovery ? this.#discovery.servers(signal) : this.servers.ordered();
   }
 
   /**

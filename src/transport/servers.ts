@@ -61,11 +61,6 @@ export function parseServerList(list: string | readonly string[], defaultContext
   return servers;
 }
 
-/** The server-list body of an address server: one `ip[:port]` per line. */
-export function parseAddressServerBody(body: string, defaultContextPath = DEFAULT_CONTEXT_PATH): ServerAddress[] {
-  return parseServerList(body.split(/\r?\n/), defaultContextPath);
-}
-
 /**
  * The client's current view of the cluster: a list of servers and which one is preferred.
  * Requests try the preferred server first and move on in order; a server that fails stops being preferred.

@@ -1,4 +1,10 @@
+import { NacosError } from '../errors.js';
+import { configMd5 } from './md5.js';
+
 const encoder = new TextEncoder();
+
+/** HMAC-SHA1 of `message` under `key`, base64-encoded: what Spas signing needs where WebCrypto is missing. */
+export type HmacSha1 = (key: string, message: string) => string | Promise<string>;
 
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
@@ -6,13 +12,8 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/**
- * The config md5 Nacos compares: lower-case hex MD5 of the UTF-8 bytes (`''` for an absent config).
- * Async because the MD5 code loads on first use: servers send each config's md5, so only snapshot
- * checks and servers that omit it need one computed, and apps that never do skip ~2 kB.
- */
+/** {@link configMd5} behind a promise, as the public `configMd5` has always returned one. */
 export async function configMd5Async(content: string | undefined | null): Promise<string> {
-  const { configMd5 } = await import('./md5.js');
   return configMd5(content);
 }
 
@@ -23,12 +24,16 @@ export async function hmacSha1Base64Subtle(subtle: SubtleCrypto, key: string, me
 }
 
 /**
- * HMAC-SHA1 in base64: WebCrypto where `crypto.subtle` exists (secure contexts, servers), otherwise
- * `@noble/hashes`, loaded on first use.
+ * HMAC-SHA1 in base64: WebCrypto where `crypto.subtle` exists (servers, Workers, https pages), otherwise the
+ * `hmacSha1` the app handed in (`nacos-edge/noble`). Only pages served over plain http lack `crypto.subtle`, and
+ * only signing (AK/SK) needs it, so the fallback is opt-in rather than ~2.4 kB in every bundle.
  */
-export async function hmacSha1Base64(key: string, message: string): Promise<string> {
+export async function hmacSha1Base64(key: string, message: string, fallback: HmacSha1 | undefined): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle) return hmacSha1Base64Subtle(subtle, key, message);
-  const { hmacSha1Base64Noble } = await import('./hmac-noble.js');
-  return hmacSha1Base64Noble(key, message);
+  if (fallback) return fallback(key, message);
+  throw new NacosError(
+    'UNSUPPORTED',
+    "Spas signing needs crypto.subtle, which this runtime lacks (a page served over plain http): serve it over https, or add the fallback: import { nobleHmacSha1 } from 'nacos-edge/noble' and pass it to ClientConfigBuilder.hmacSha1()",
+  );
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createClientConfig, isNacosError, NacosConfigService, NacosNamingService } from '../../src/index.js';
 import { createStorage } from '../../src/storage/indexeddb.js';
 import { hmacSha1Base64Subtle } from '../../src/util/crypto.js';
-import { hmacSha1Base64Noble } from '../../src/util/hmac-noble.js';
+import { nobleHmacSha1 } from '../../src/noble.js';
 import { testStorageAdapter } from '../conformance/storage-adapter.js';
 
 let run = 0;
@@ -46,6 +46,6 @@ describe('in the browser, against the real server', () => {
 
   it('signs with the page WebCrypto and the noble fallback alike', async () => {
     expect(await hmacSha1Base64Subtle(crypto.subtle, 'nacos-test-secret-key', 'DEFAULT_GROUP+1700000000000')).toBe('jKYinFhDNDxB3w6+tSVhaDdFPEc=');
-    expect(hmacSha1Base64Noble('nacos-test-secret-key', 'DEFAULT_GROUP+1700000000000')).toBe('jKYinFhDNDxB3w6+tSVhaDdFPEc=');
+    expect(nobleHmacSha1('nacos-test-secret-key', 'DEFAULT_GROUP+1700000000000')).toBe('jKYinFhDNDxB3w6+tSVhaDdFPEc=');
   });
 });

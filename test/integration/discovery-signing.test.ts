@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService } from '../../src/index.js';
-import { hmacSha1Base64Noble } from '../../src/util/hmac-noble.js';
+import { addressServer as discovery } from '../../src/address-server.js';
+import { nobleHmacSha1 } from '../../src/noble.js';
+import { spasSigning } from '../../src/signing.js';
 import { isV3, nacos, plainOptions, uniqueId } from './helpers.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -27,7 +29,7 @@ describe('address-server discovery', () => {
   it('gets the server list from the endpoint, with the namespace, and talks to the listed server', async () => {
     const address = await addressServer(() => `${nacos().serverAddr}\n`);
     const config = await NacosConfigService.createConfigService(
-      createClientConfig({ ...plainOptions({ endpoint: address.endpoint, namespaceId: 'disc-ns' }), serverAddresses: undefined }),
+      createClientConfig({ ...plainOptions({ endpoint: address.endpoint, addressServer: discovery, namespaceId: 'disc-ns' }), serverAddresses: undefined }),
     );
     cleanups.push(() => config.shutdown());
     const dataId = uniqueId('disc');
@@ -38,7 +40,7 @@ describe('address-server discovery', () => {
 
   it('fails with a typed error when the address server lists nothing', async () => {
     const address = await addressServer(() => '\n');
-    const config = await NacosConfigService.createConfigService(createClientConfig({ endpoint: address.endpoint, logLevel: 'silent' }));
+    const config = await NacosConfigService.createConfigService(createClientConfig({ endpoint: address.endpoint, addressServer: discovery, logLevel: 'silent' }));
     cleanups.push(() => config.shutdown());
     await expect(config.getConfig({ dataId: 'x' })).rejects.toMatchObject({ code: 'SERVER', message: expect.stringMatching(/no servers/) });
   });
@@ -51,6 +53,7 @@ describe('AK/SK signing on every config request', () => {
     const config = await NacosConfigService.createConfigService(
       createClientConfig({
         ...plainOptions(),
+        signer: spasSigning,
         credentialsProvider: async () => {
           calls++;
           return { accessKey: `ak-${calls}`, secretKey: 'sk-test' };
@@ -71,6 +74,6 @@ describe('AK/SK signing on every config request', () => {
     expect(signed.length).toBeGreaterThanOrEqual(2);
     // Each signed request asked the provider again (a new ak each time) and carries a verifiable signature.
     expect(new Set(signed.map((s) => s.ak)).size).toBe(signed.length);
-    for (const s of signed) expect(s.sig).toBe(hmacSha1Base64Noble('sk-test', `SIGNED+${s.ts}`));
+    for (const s of signed) expect(s.sig).toBe(nobleHmacSha1('sk-test', `SIGNED+${s.ts}`));
   });
 });

@@ -1,9 +1,11 @@
 import * as z from 'zod/mini';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isNacosError, type NacosConfigService } from '../../src/index.js';
-import { plainConfigService, recordingLogger, uniqueId, waitFor } from './helpers.js';
+import { isNacosError, NacosConfigReader, createClientConfig, type NacosConfigService } from '../../src/index.js';
+import { properties } from '../../src/properties.js';
+import { yaml } from '../../src/yaml.js';
+import { plainConfigService, plainOptions, recordingLogger, uniqueId, waitFor } from './helpers.js';
 
-const services: NacosConfigService[] = [];
+const services: (NacosConfigService | NacosConfigReader)[] = [];
 afterEach(async () => {
   await Promise.all(services.splice(0).map((s) => s.shutdown()));
 });
@@ -12,7 +14,7 @@ const AppConfig = z.object({ port: z.number(), features: z.array(z.string()) });
 
 describe('typed configs against the real server', () => {
   it('reads json, yaml and properties into validated values', async () => {
-    const config = await plainConfigService();
+    const config = await plainConfigService({ parsers: [yaml, properties] });
     services.push(config);
     const id = uniqueId('typed');
     await config.publishConfig({ dataId: `${id}.json`, content: '{"port":8080,"features":["a"]}', type: 'json' });
@@ -27,6 +29,25 @@ describe('typed configs against the real server', () => {
     expect(isNacosError(invalid, 'INVALID_CONTENT')).toBe(true);
     const missing = await config.getConfig({ dataId: `${id}-missing.json`, schema: AppConfig }).catch((e: unknown) => e);
     expect(isNacosError(missing, 'NOT_FOUND')).toBe(true);
+  });
+
+  it('a reader without the YAML parser reads JSON, and a YAML config by its type only once the parser is handed in', async () => {
+    const config = await plainConfigService();
+    services.push(config);
+    const id = uniqueId('typed-reader');
+    await config.publishConfig({ dataId: `${id}.json`, content: '{"port":8080,"features":["a"]}', type: 'json' });
+    await config.publishConfig({ dataId: `${id}.conf`, content: 'port: 9090\nfeatures: [b]\n', type: 'yaml' });
+    const reader = await NacosConfigReader.createConfigReader(createClientConfig(plainOptions()));
+    services.push(reader);
+    await waitFor(async () => (await reader.getConfig({ dataId: `${id}.conf` })) !== '', { what: 'the yaml config to be readable' });
+    expect(await reader.getConfig({ dataId: `${id}.json`, schema: AppConfig })).toEqual({ port: 8080, features: ['a'] });
+    // The server says the type is yaml (the dataId does not): known only after the read, so the read fails then.
+    const unsupported = await reader.getConfig({ dataId: `${id}.conf`, schema: AppConfig }).catch((e: unknown) => e);
+    expect(isNacosError(unsupported, 'UNSUPPORTED')).toBe(true);
+    expect((unsupported as Error).message).toContain("'nacos-edge/yaml'");
+    const withYaml = await NacosConfigReader.createConfigReader(createClientConfig(plainOptions({ parsers: [yaml] })));
+    services.push(withYaml);
+    expect(await withYaml.getConfig({ dataId: `${id}.conf`, schema: AppConfig })).toEqual({ port: 9090, features: ['b'] });
   });
 
   it('watch() skips an invalid push and keeps the last valid value', async () => {

@@ -1,5 +1,5 @@
 // What users bundle: each public entry, built from the sources with esbuild as an app would.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -26,15 +26,27 @@ async function bundle(entry: string, platform: 'neutral' | 'node' = 'neutral') {
 }
 
 describe('bundles', () => {
-  it('the core entry pulls in no adapter, no Node built-in, and YAML only as a lazy chunk', async () => {
-    const { main, chunks } = await bundle('src/index.ts');
+  it('the core entry, as one file, holds no adapter, no Node built-in and no opt-in feature', async () => {
+    // Everything but the v1 facade, which takes ak/sk as options and so brings the signer along.
+    const entry = join(mkdtempSync(join(tmpdir(), 'nacos-edge-entry-')), 'entry.ts');
+    const names = Object.keys(await import('../../src/index.js')).filter((name) => name !== 'NacosClient');
+    writeFileSync(entry, `export { ${names.join(', ')} } from ${JSON.stringify(resolve('src/index.ts'))};`);
+    const { main, chunks } = await bundle(entry);
+    // No lazy chunks: Workers bundle one file and inline every import(), so a "lazy" feature ships anyway.
+    expect(chunks).toEqual([]);
     expect(main).not.toMatch(/from\s*["']node:|require\(["']node:/);
-    expect(main).not.toContain('idb-keyval');
-    expect(main).not.toContain('indexedDB');
-    expect(main).not.toContain('expirationTtl');
-    // The YAML parser lives in a separate chunk, loaded only when a YAML config is parsed.
-    expect(main).not.toContain('YAMLParseError');
-    expect(chunks.some((c) => c.includes('YAMLParseError'))).toBe(true);
+    for (const absent of ['idb-keyval', 'indexedDB', 'expirationTtl', 'YAMLParseError', 'Spas-Signature', 'nacos/serverlist', '@noble/hashes']) expect(main).not.toContain(absent);
+  });
+
+  it.each([
+    ['nacos-edge/yaml', 'src/yaml.ts', 'YAMLParseError'],
+    ['nacos-edge/signing', 'src/signing.ts', 'Spas-Signature'],
+    ['nacos-edge/address-server', 'src/address-server.ts', 'nacos/serverlist'],
+    ['nacos-edge/noble', 'src/noble.ts', 'digest() was already called'],
+  ])('%s brings its feature', async (_name, entry, marker) => {
+    const { main } = await bundle(entry);
+    expect(main).toContain(marker);
+    expect(main).not.toMatch(/["']node:/);
   });
 
   it.each([

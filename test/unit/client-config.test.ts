@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ClientConfigBuilder, createClientConfig, isNacosValidationError, type NacosValidationError } from '../../src/index.js';
+import { addressServer } from '../../src/address-server.js';
+import { nobleHmacSha1 } from '../../src/noble.js';
+import { spasSigning } from '../../src/signing.js';
+import { yaml } from '../../src/yaml.js';
 
 function issuesOf(build: () => unknown): NacosValidationError['issues'] {
   try {
@@ -35,9 +39,23 @@ describe('ClientConfigBuilder', () => {
 
   it('requires a server or an endpoint, pairs AK with SK, and a password with a username', () => {
     expect(issuesOf(() => new ClientConfigBuilder().build()).map((i) => i.path)).toEqual(['serverAddresses']);
-    expect(issuesOf(() => new ClientConfigBuilder().serverAddress('h').accessKey('ak').build()).map((i) => i.path)).toEqual(['secretKey']);
+    expect(issuesOf(() => new ClientConfigBuilder().serverAddress('h').accessKey('ak').signing(spasSigning).build()).map((i) => i.path)).toEqual(['secretKey']);
     expect(issuesOf(() => new ClientConfigBuilder().serverAddress('h').password('p').build()).map((i) => i.path)).toEqual(['username']);
-    expect(new ClientConfigBuilder().endpoint('addr.example:8080').build().servers).toEqual([]);
+    expect(new ClientConfigBuilder().endpoint('addr.example:8080').addressServer(addressServer).build().servers).toEqual([]);
+  });
+
+  it('refuses an opt-in setting without its feature, naming the import', () => {
+    const signing = issuesOf(() => new ClientConfigBuilder().serverAddress('h').accessKey('ak').secretKey('sk').build());
+    expect(signing.map((i) => i.path)).toEqual(['signer']);
+    expect(signing[0]?.message).toContain("import { spasSigning } from 'nacos-edge/signing'");
+    expect(issuesOf(() => new ClientConfigBuilder().serverAddress('h').credentialsProvider(() => ({ accessKey: 'a', secretKey: 's' })).build()).map((i) => i.path)).toEqual(['signer']);
+    const discovery = issuesOf(() => new ClientConfigBuilder().endpoint('addr.example:8080').build());
+    expect(discovery.map((i) => i.path)).toEqual(['addressServer']);
+    expect(discovery[0]?.message).toContain("import { addressServer } from 'nacos-edge/address-server'");
+    const config = new ClientConfigBuilder().serverAddress('h').accessKey('ak').secretKey('sk').signing(spasSigning).parsers(yaml).hmacSha1(nobleHmacSha1).build();
+    expect(config.signer).toBe(spasSigning);
+    expect(config.parsers).toEqual([yaml]);
+    expect(config.hmacSha1).toBe(nobleHmacSha1);
   });
 
   it('rejects unknown options and non-function hooks', () => {

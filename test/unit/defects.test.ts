@@ -2,6 +2,7 @@
 // The fake answers as the official servers do (test/unit/fake-nacos.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClientConfig, isNacosError, NacosConfigService, NacosNamingService } from '../../src/index.js';
+import { addressServer as discovery } from '../../src/address-server.js';
 import { controlledFetch, settle } from './controlled-fetch.js';
 import { createFakeNacos } from './fake-nacos.js';
 
@@ -112,7 +113,7 @@ describe('5. address-server refresh', () => {
     const addr = addressServer(() => (healthy ? new Response('fake.test:8848\n') : new Response('down', { status: 500 })), fake.fetch);
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error() {} };
-    const config = await configService(addr.fetch, { serverAddresses: undefined, endpoint: 'addr.test', endpointRefreshMs: 30_000, logger, logLevel: 'warn' });
+    const config = await configService(addr.fetch, { serverAddresses: undefined, endpoint: 'addr.test', addressServer: discovery, endpointRefreshMs: 30_000, logger, logLevel: 'warn' });
     expect(await config.getConfig({ dataId: 'k' })).toBe('v');
     expect(addr.hits).toHaveLength(1);
     healthy = false;
@@ -134,7 +135,7 @@ describe('5. address-server refresh', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const fake = createFakeNacos({ generation: 'v1' });
     const addr = addressServer(() => new Response('fake.test:8848\n'), fake.fetch);
-    const config = await configService(addr.fetch, { serverAddresses: undefined, endpoint: 'addr.test', endpointRefreshMs: 1000 });
+    const config = await configService(addr.fetch, { serverAddresses: undefined, endpoint: 'addr.test', addressServer: discovery, endpointRefreshMs: 1000 });
     for (let i = 0; i < 5; i++) {
       await config.publishConfig({ dataId: `k${i}`, content: 'x' });
       await settle();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeListenerResponse, encodeListeningConfigs } from '../../src/config/protocol.js';
+import { decodeListenerResponse, encodeListeningConfigs } from '../../src/config/long-poll.js';
 
 describe('long-poll wire format', () => {
   it('encodes the reference worked example', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isNacosValidationError } from '../../src/errors.js';
-import { parseAddressServerBody, parseServerAddress, parseServerList, ServerList } from '../../src/transport/servers.js';
+import { parseAddressServerBody } from '../../src/transport/endpoint.js';
+import { parseServerAddress, parseServerList, ServerList } from '../../src/transport/servers.js';
 
 describe('parseServerAddress', () => {
   it.each([
