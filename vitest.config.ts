@@ -9,7 +9,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 
 const globalSetup = ['./test/integration/global-setup.ts'];
 /** Files whose subject does not depend on the server generation (bundles, examples): run against 2.x only. */
-const ONCE_ONLY = ['test/integration/bundle-budgets.test.ts', 'test/integration/workers-example.test.ts', 'test/integration/browser-example.test.ts'];
+const ONCE_ONLY = ['test/integration/workers-example.test.ts', 'test/integration/browser-example.test.ts'];
 // Tests and examples import the package by name; point that at the sources.
 const alias = [
   { find: /^nacos-edge\/(.*)$/, replacement: resolve('src/$1.ts') },

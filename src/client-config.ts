@@ -111,6 +111,19 @@ const optionsSchema = z.strictObject({
   addressServer: z.optional(fn<AddressServerDiscovery>()),
 });
 
+/** The value of every option that has a default. */
+const DEFAULTS = {
+  endpointRefreshMs: 30_000,
+  timeoutMs: 3000,
+  longPollTimeoutMs: 30_000,
+  longPollBatchSize: 3000,
+  pollIntervalMs: 5000,
+  pollConcurrency: 8,
+  backgroundSync: true,
+  readYourWritesMs: 5000,
+  logLevel: 'info',
+} as const;
+
 /** Every option the builder (or {@link createClientConfig}) accepts. */
 export type ClientConfigOptions = z.input<typeof optionsSchema>;
 
@@ -135,35 +148,18 @@ export function createClientConfig(options: ClientConfigOptions): ClientConfig {
     issues.push({ path: 'addressServer', message: "an endpoint needs address-server discovery: import { addressServer } from 'nacos-edge/address-server' and pass it to ClientConfigBuilder.addressServer(addressServer)" });
   }
   if (issues.length > 0) throw new NacosValidationError(issues, 'client config');
-  const longPollTimeoutMs = o.longPollTimeoutMs ?? 30_000;
+  // Options left out (or given as undefined) take the defaults; the rest are the validated options themselves.
+  const { serverAddresses: _, ...given } = o;
+  for (const key of Object.keys(given) as (keyof typeof given)[]) if (given[key] === undefined) delete given[key];
   return Object.freeze({
+    ...DEFAULTS,
+    logger: console,
+    ...given,
     servers: Object.freeze(servers),
-    endpoint: o.endpoint,
-    endpointRefreshMs: o.endpointRefreshMs ?? 30_000,
     contextPath,
     namespaceId: o.namespaceId === 'public' ? '' : (o.namespaceId ?? ''),
-    username: o.username,
-    password: o.password,
-    accessKey: o.accessKey,
-    secretKey: o.secretKey,
-    credentialsProvider: o.credentialsProvider,
-    appName: o.appName,
-    timeoutMs: o.timeoutMs ?? 3000,
-    longPollTimeoutMs,
-    longPollBatchSize: o.longPollBatchSize ?? 3000,
-    pollIntervalMs: o.pollIntervalMs ?? 5000,
-    pollConcurrency: o.pollConcurrency ?? 8,
-    backgroundSync: o.backgroundSync ?? true,
-    readYourWritesMs: o.readYourWritesMs ?? 5000,
-    logLevel: o.logLevel ?? 'info',
-    logger: o.logger ?? console,
-    fetch: o.fetch,
-    storage: o.storage,
     parsers: Object.freeze([...(o.parsers ?? [])]),
-    hmacSha1: o.hmacSha1,
-    signer: o.signer,
-    addressServer: o.addressServer,
-  });
+  }) as ClientConfig;
 }
 
 /**

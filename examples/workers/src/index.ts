@@ -1,6 +1,6 @@
 // A Worker that serves a config-driven response from Nacos, keeps a KV snapshot read
 // stale-while-revalidate, and uses a Cron Trigger to refresh the config and beat its instance.
-import { ClientConfigBuilder, NacosConfigService, NacosNamingService, type ClientConfig } from 'nacos-edge';
+import { ClientConfigBuilder, NacosConfigReader, NacosNamingService, type ClientConfig } from 'nacos-edge';
 import { createStorage, type KvNamespaceLike } from 'nacos-edge/storage/cloudflare-kv';
 
 export interface Env {
@@ -18,9 +18,11 @@ interface ExecutionContextLike {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-// Isolates are reused between requests: build the clients once per isolate. No background timers
+// This Worker only reads configs, so it uses NacosConfigReader, the smallest config class (NacosConfigWatcher adds
+// listeners and tick(), NacosConfigService writes). Isolates are reused between requests: build the clients once
+// per isolate. No background timers
 // (backgroundSync false): the Cron Trigger drives refreshes and heartbeats.
-let clients: { clientConfig: ClientConfig; config: NacosConfigService; naming: NacosNamingService } | undefined;
+let clients: { clientConfig: ClientConfig; config: NacosConfigReader; naming: NacosNamingService } | undefined;
 
 async function clientsFor(env: Env) {
   if (clients) return clients;
@@ -33,7 +35,7 @@ async function clientsFor(env: Env) {
   const clientConfig = builder.build();
   clients = {
     clientConfig,
-    config: await NacosConfigService.createConfigService(clientConfig),
+    config: await NacosConfigReader.createConfigReader(clientConfig),
     naming: await NacosNamingService.createNamingService(clientConfig),
   };
   return clients;

@@ -1,0 +1,156 @@
+// Bundle budgets: what users ship, measured from dist/ as their tools bundle it, each under a gzip ceiling.
+//
+// - Single file, as wrangler builds a Worker (esbuild, neutral platform, workerd conditions, minified, gzip -9): every
+//   import, dynamic ones included, lands in the one file. These are the sizes the README gives.
+// - Split, as a code-splitting bundler loads a browser app: the entry chunk plus the chunks it imports statically.
+// - The example Worker through `wrangler deploy --dry-run --minify`: the figure Cloudflare shows on upload.
+//
+// The product targets: a config-only reader ≤ 15 kB, reader + listeners + KV snapshots ≤ 18 kB, + naming ≤ 25 kB.
+// Every other ceiling is the measured size plus ~2 %: a legitimate increase raises it here, in the same commit, with
+// the reason. Over a ceiling, the failure names the biggest modules (bundled from src/ to see them).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { contributors, loadedSize, singleFileSize } from '../../scripts/bundle-size.mjs';
+
+const SUBPATHS = ['yaml', 'properties', 'signing', 'address-server', 'noble', 'storage/memory', 'storage/indexeddb', 'storage/cloudflare-kv'];
+const aliasTo = (root: string, ext: string) => ({
+  'nacos-edge': resolve(root, `index${ext}`),
+  ...Object.fromEntries(SUBPATHS.map((s) => [`nacos-edge/${s}`, resolve(root, `${s}${ext}`)])),
+});
+const DIST = aliasTo('dist', '.js');
+const SRC = aliasTo('src', '.ts');
+
+// Each entry is what an app of that kind writes, calls included, so nothing it uses is shaken out.
+const builder = "new ClientConfigBuilder().serverAddress('127.0.0.1:8848')";
+const READER = `import { ClientConfigBuilder, NacosConfigReader } from 'nacos-edge';
+export default { async fetch() { const c = await NacosConfigReader.createConfigReader(${builder}.build()); return new Response(await c.getConfig({ dataId: 'app.json' })); } };`;
+const withReader = (imports: string, use: string) => `import { ClientConfigBuilder, NacosConfigReader } from 'nacos-edge'; ${imports}
+export default { async fetch() { const c = await NacosConfigReader.createConfigReader(${builder}${use}.build()); return new Response(JSON.stringify(await c.getConfig({ dataId: 'app.yaml', format: 'json' }))); } };`;
+const WATCHER_KV = `import { ClientConfigBuilder, NacosConfigWatcher } from 'nacos-edge'; import { createStorage } from 'nacos-edge/storage/cloudflare-kv';
+export default {
+  async fetch(request, env) { const c = await NacosConfigWatcher.createConfigWatcher(${builder}.storage(createStorage({ binding: env.KV })).backgroundSync(false).build());
+    await c.addListener('app.json', 'DEFAULT_GROUP', () => {}); return new Response(await c.getConfig({ dataId: 'app.json', cache: { freshMs: 10000 } })); },
+  async scheduled(controller, env) { const c = await NacosConfigWatcher.createConfigWatcher(${builder}.storage(createStorage({ binding: env.KV })).backgroundSync(false).build()); await c.tick(); },
+};`;
+const WATCHER_KV_NAMING = `import { ClientConfigBuilder, NacosConfigWatcher, NacosNamingService } from 'nacos-edge'; import { createStorage } from 'nacos-edge/storage/cloudflare-kv';
+export default { async fetch(request, env) { const config = ${builder}.storage(createStorage({ binding: env.KV })).backgroundSync(false).build();
+  const c = await NacosConfigWatcher.createConfigWatcher(config); const n = await NacosNamingService.createNamingService(config);
+  await c.addListener('app.json', 'DEFAULT_GROUP', () => {}); await n.registerInstance({ serviceName: 'edge', ip: '10.0.0.1', port: 443 }); await n.tick(); await c.tick();
+  return Response.json({ config: await c.getConfig({ dataId: 'app.json' }), hosts: await n.listInstances({ serviceName: 'edge' }) }); } };`;
+const SERVICE = `import { ClientConfigBuilder, NacosConfigService } from 'nacos-edge';
+export default { async fetch() { const c = await NacosConfigService.createConfigService(${builder}.build()); return new Response(await c.getConfig({ dataId: 'app.json' })); } };`;
+const FACADE = `import { NacosClient } from 'nacos-edge'; export default { async fetch() { const c = new NacosClient('127.0.0.1:8848'); return new Response(await c.getConfig('app.json', 'DEFAULT_GROUP')); } };`;
+
+const SINGLE_FILE: Record<string, { code: string; gzip: number }> = {
+  'config-only reader: NacosConfigReader.getConfig': { code: READER, gzip: 15_000 },
+  'reader + listeners + KV snapshots: NacosConfigWatcher, tick, cloudflare-kv': { code: WATCHER_KV, gzip: 18_000 },
+  '+ naming: NacosNamingService': { code: WATCHER_KV_NAMING, gzip: 25_000 },
+  // The seed's class: the watcher plus publishConfig/removeConfig and reading back its own writes.
+  'the seed class: NacosConfigService.getConfig': { code: SERVICE, gzip: 19_250 },
+  // The v1 facade brings config, naming and the signer (it takes ak/sk as options, as the seed does).
+  'v1 facade: NacosClient': { code: FACADE, gzip: 27_950 },
+  // What each opt-in feature adds to the reader.
+  'reader + nacos-edge/yaml': { code: withReader("import { yaml } from 'nacos-edge/yaml';", '.parsers(yaml)'), gzip: 45_800 },
+  'reader + nacos-edge/properties': { code: withReader("import { properties } from 'nacos-edge/properties';", '.parsers(properties)'), gzip: 15_400 },
+  'reader + nacos-edge/signing': { code: withReader("import { spasSigning } from 'nacos-edge/signing';", ".accessKey('ak').secretKey('sk').signing(spasSigning)"), gzip: 15_600 },
+  'reader + nacos-edge/address-server': { code: withReader("import { addressServer } from 'nacos-edge/address-server';", ".endpoint('jmenv.example:8080').addressServer(addressServer)"), gzip: 15_600 },
+  'reader + nacos-edge/noble': { code: withReader("import { nobleHmacSha1 } from 'nacos-edge/noble';", '.hmacSha1(nobleHmacSha1)'), gzip: 17_350 },
+};
+
+const SPLIT: Record<string, { code: string; gzip: number }> = {
+  'reader (entry chunk + static imports)': { code: "export { NacosConfigReader, ClientConfigBuilder } from 'nacos-edge';", gzip: 14_950 },
+  'watcher': { code: "export { NacosConfigWatcher, ClientConfigBuilder } from 'nacos-edge';", gzip: 17_750 },
+  'NacosConfigService': { code: "export { NacosConfigService, ClientConfigBuilder } from 'nacos-edge';", gzip: 19_200 },
+  'NacosConfigService + NacosNamingService': { code: "export { NacosConfigService, NacosNamingService, ClientConfigBuilder } from 'nacos-edge';", gzip: 25_550 },
+  'NacosClient': { code: "export { NacosClient } from 'nacos-edge';", gzip: 27_900 },
+  'nacos-edge/storage/memory': { code: "export { createStorage } from 'nacos-edge/storage/memory';", gzip: 300 },
+  'nacos-edge/storage/indexeddb': { code: "export { createStorage } from 'nacos-edge/storage/indexeddb';", gzip: 700 },
+  'nacos-edge/storage/cloudflare-kv': { code: "export { createStorage } from 'nacos-edge/storage/cloudflare-kv';", gzip: 700 },
+};
+
+/** What belongs to an opt-in feature or a bigger class, and so must not be in a bundle that does not use it. */
+const MARKERS = {
+  listening: /\/v1\/cs\/configs\/listener/,
+  writes: /\/v3\/admin\/cs\/config|must not be blank/,
+  yaml: /YAMLParseError/,
+  signing: /Spas-Signature/,
+  discovery: /nacos\/serverlist/,
+  noble: /digest\(\) was already called/,
+  adapters: /idb-keyval|indexedDB/,
+  node: /from\s*["']node:|require\(["']node:/,
+};
+
+const PRINT = Boolean(process.env.PRINT_SIZES);
+const newest = (dir: string): number =>
+  Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+
+beforeAll(() => {
+  // Measure the current sources: build when dist/ is missing or older than src/.
+  if (!existsSync(resolve('dist/index.js')) || statSync(resolve('dist/index.js')).mtimeMs < newest(resolve('src'))) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'ignore' });
+}, 120_000);
+
+async function expectUnder(name: string, code: string, gzipBytes: number, ceiling: number): Promise<void> {
+  if (PRINT) console.log(`SIZE ${name}: ${gzipBytes} B gzip (ceiling ${ceiling})`);
+  if (gzipBytes <= ceiling) return;
+  const biggest = (await contributors(code, { alias: SRC })).slice(0, 10);
+  expect.fail(`${name}: ${gzipBytes} B gzip, over its ${ceiling} B ceiling by ${gzipBytes - ceiling} B. Biggest modules (minified bytes, from src/): ${biggest.map((c) => `${c.module} ${c.minBytes}`).join(', ')}`);
+}
+
+describe('single-file bundles (as wrangler builds a Worker)', () => {
+  for (const [name, { code, gzip }] of Object.entries(SINGLE_FILE)) {
+    it(`${name} ≤ ${gzip} B gzip`, async () => {
+      const result = await singleFileSize(code, { alias: DIST });
+      await expectUnder(name, code, result.gzipBytes, gzip);
+      expect(result.code).not.toMatch(MARKERS.node);
+      expect(result.code).not.toMatch(MARKERS.adapters);
+    });
+  }
+
+  it('a reader carries no listening, writes or opt-in feature; a watcher no writes', async () => {
+    const reader = (await singleFileSize(READER, { alias: DIST })).code;
+    for (const marker of Object.values(MARKERS)) expect(reader).not.toMatch(marker);
+    const watcher = (await singleFileSize(WATCHER_KV, { alias: DIST })).code;
+    expect(watcher).toMatch(MARKERS.listening);
+    for (const marker of [MARKERS.writes, MARKERS.yaml, MARKERS.signing, MARKERS.discovery, MARKERS.noble]) expect(watcher).not.toMatch(marker);
+  });
+
+  it('each opt-in feature arrives with its import', async () => {
+    const features: [string, RegExp][] = [
+      ['reader + nacos-edge/yaml', MARKERS.yaml],
+      ['reader + nacos-edge/signing', MARKERS.signing],
+      ['reader + nacos-edge/address-server', MARKERS.discovery],
+      ['reader + nacos-edge/noble', MARKERS.noble],
+    ];
+    for (const [name, marker] of features) expect((await singleFileSize(SINGLE_FILE[name]!.code, { alias: DIST })).code).toMatch(marker);
+  });
+});
+
+describe('split bundles (entry chunk + static imports, as a code-splitting bundler loads them)', () => {
+  for (const [name, { code, gzip }] of Object.entries(SPLIT)) {
+    it(`${name} ≤ ${gzip} B gzip`, async () => {
+      const result = await loadedSize(code, { alias: DIST });
+      await expectUnder(`split: ${name}`, code, result.gzipBytes, gzip);
+    });
+  }
+});
+
+describe('the example Worker through wrangler', () => {
+  it('wrangler deploy --dry-run --minify: ≤ 24.2 KiB gzip, without the features it does not use', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'nacos-edge-wrangler-'));
+    const wrangler = resolve('node_modules', 'wrangler', 'bin', 'wrangler.js');
+    const output = execFileSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--minify', '--outdir', outdir], {
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    });
+    const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
+    expect(upload, output).not.toBeNull();
+    const [, totalKiB, gzipKiB] = upload!;
+    console.log(`SIZE examples/workers through wrangler: ${totalKiB} KiB, ${gzipKiB} KiB gzip`);
+    expect(Number(gzipKiB)).toBeLessThanOrEqual(24.2);
+    const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
+    for (const marker of [MARKERS.listening, MARKERS.writes, MARKERS.yaml, MARKERS.signing, MARKERS.discovery, MARKERS.noble]) expect(bundle).not.toMatch(marker);
+  }, 60_000);
+});
