@@ -4,7 +4,7 @@
 // unbundled, zod/mini loads 100+ files (every locale) and took 60–100 ms of a Node cold start.
 // zod stays a dependency because the declaration files name its types.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -37,7 +37,19 @@ await build({
   mainFields: ['module', 'main'],
   conditions: ['import'],
   target: 'es2022',
-  // Runtime dependencies stay imports: each is for one opt-in entry (yaml, noble), one adapter or the CLI.
-  external: ['node:*', '@noble/hashes', '@noble/hashes/*', 'yaml', 'idb-keyval', 'commander'],
+  // Runtime dependencies stay imports: each is for one opt-in entry (noble), one adapter or the CLI. `yaml` is bundled
+  // into nacos-edge/yaml, in its browser build (the neutral platform picks it): its Node build reads process.env on
+  // every parse, which Deno refuses without --allow-env. It stays a dependency for those who use the sources (JSR).
+  external: ['node:*', '@noble/hashes', '@noble/hashes/*', 'idb-keyval', 'commander'],
   logLevel: 'warning',
 });
+
+// The licences of what is bundled into dist/ (zod's part, yaml), as their licences ask.
+const BUNDLED = ['zod', 'yaml'];
+writeFileSync(
+  resolve(root, 'dist', 'THIRD_PARTY_LICENSES.md'),
+  `# Bundled third-party code\n\ndist/ contains code of these packages, under their licences:\n\n${BUNDLED.map((name) => {
+    const { version, license } = JSON.parse(readFileSync(resolve(root, 'node_modules', name, 'package.json'), 'utf8'));
+    return `## ${name} ${version} (${license})\n\n${readFileSync(resolve(root, 'node_modules', name, 'LICENSE'), 'utf8').trim()}\n`;
+  }).join('\n')}`,
+);

@@ -2,8 +2,9 @@
  * The runtime suite: the same checks in Deno and Bun (and any other runtime with fetch), run against the
  * packed package installed into a fixture project, and the real server (NACOS_SERVER_ADDR).
  */
-import { configMd5, createClientConfig, isNacosError, NacosConfigService, NacosNamingService } from 'nacos-edge';
+import { configMd5, createClientConfig, isNacosError, NacosConfigReader, NacosConfigService, NacosNamingService } from 'nacos-edge';
 import { spasSigning } from 'nacos-edge/signing';
+import { yaml } from 'nacos-edge/yaml';
 import { createStorage } from 'nacos-edge/storage/memory';
 
 type Test = (name: string, fn: () => Promise<void>) => void;
@@ -60,6 +61,24 @@ export function runtimeSuite(test: Test, serverAddr: string, runtime: string): v
       assert.deepEqual(seen, ['r1', 'r2']);
     } finally {
       await config.shutdown();
+    }
+  });
+
+  test(`${runtime}: a reader given the YAML parser from nacos-edge/yaml reads a typed config`, async () => {
+    const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent' }));
+    const reader = await NacosConfigReader.createConfigReader(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent', parsers: [yaml] }));
+    try {
+      const dataId = `${id('typed')}.yaml`;
+      await writer.publishConfig({ dataId, content: 'port: 8080\nfeatures: [a, b]\n', type: 'yaml' });
+      // Another client: the server applies the write a little later, so poll until it shows.
+      const deadline = Date.now() + 15_000;
+      while ((await reader.getConfig({ dataId })) === '') {
+        if (Date.now() > deadline) throw new Error('timed out waiting for the yaml config');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual(await reader.getConfig({ dataId, format: 'yaml' }), { port: 8080, features: ['a', 'b'] });
+    } finally {
+      await Promise.all([writer.shutdown(), reader.shutdown()]);
     }
   });
 

@@ -128,6 +128,18 @@ describe('single-file bundles (as wrangler builds a Worker)', () => {
   });
 });
 
+describe('dist/', () => {
+  it('carries the licences of the code bundled into it, and imports no yaml at run time', () => {
+    const notices = readFileSync(resolve('dist/THIRD_PARTY_LICENSES.md'), 'utf8');
+    expect(notices).toMatch(/## zod [\d.]+ \(MIT\)/);
+    expect(notices).toMatch(/## yaml [\d.]+ \(ISC\)/);
+    // nacos-edge/yaml carries yaml's browser build: the Node build reads process.env, which Deno refuses unasked.
+    const yamlEntry = readFileSync(resolve('dist/yaml.js'), 'utf8');
+    expect(yamlEntry).not.toMatch(/from\s*["']yaml["']/);
+    expect(yamlEntry).not.toContain('LOG_TOKENS');
+  });
+});
+
 describe('split bundles (entry chunk + static imports, as a code-splitting bundler loads them)', () => {
   for (const [name, { code, gzip }] of Object.entries(SPLIT)) {
     it(`${name} ≤ ${gzip} B gzip`, async () => {
