@@ -39,6 +39,24 @@ export type RemoveConfigParams = z.input<typeof removeSchema>;
 /** CAS conflicts come back as 500 on 2.x; they must not send the publish to the next server. */
 export const isCasFailure = (body: string) => /cas publish fail|server md5 may have changed/i.test(body);
 
+/** The publish form: the same fields on both APIs, under each one's names. */
+function publishForm(generation: ApiGeneration, key: ConfigKey, fields: PublishFields): Record<string, string | undefined> {
+  const v1 = generation === 'v1';
+  return {
+    dataId: key.dataId,
+    [v1 ? 'group' : 'groupName']: key.group,
+    [v1 ? 'tenant' : 'namespaceId']: tenantParam(key),
+    content: fields.content,
+    type: fields.type,
+    tag: fields.tag,
+    appName: fields.appName,
+    [v1 ? 'src_user' : 'srcUser']: fields.srcUser,
+    [v1 ? 'config_tags' : 'configTags']: fields.configTags,
+    desc: fields.desc,
+    encryptedDataKey: fields.encryptedDataKey,
+  };
+}
+
 /** Publishes a config; resolves true or throws (CAS_CONFLICT for a lost compare-and-swap). */
 export async function writeConfig(transport: Transport, generation: ApiGeneration, key: ConfigKey, fields: PublishFields, signal?: AbortSignal): Promise<true> {
   const what = `publish config ${describeKey(key)}`;
@@ -51,19 +69,7 @@ export async function writeConfig(transport: Transport, generation: ApiGeneratio
     res = await transport.request({
       method: 'POST',
       path: '/v1/cs/configs',
-      form: {
-        dataId: key.dataId,
-        group: key.group,
-        tenant: tenantParam(key),
-        content: fields.content,
-        type: fields.type,
-        tag: fields.tag,
-        appName: fields.appName,
-        src_user: fields.srcUser,
-        config_tags: fields.configTags,
-        desc: fields.desc,
-        encryptedDataKey: fields.encryptedDataKey,
-      },
+      form: publishForm('v1', key, fields),
       headers,
       sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
       signal,
@@ -118,19 +124,7 @@ async function v3Write(
   const res = await transport.request({
     method: 'POST',
     path: '/v3/admin/cs/config',
-    form: {
-      dataId: key.dataId,
-      groupName: key.group,
-      namespaceId: tenantParam(key),
-      content: fields.content,
-      type: fields.type,
-      tag: fields.tag,
-      appName: fields.appName,
-      srcUser: fields.srcUser,
-      configTags: fields.configTags,
-      desc: fields.desc,
-      encryptedDataKey: fields.encryptedDataKey,
-    },
+    form: publishForm('v3', key, fields),
     headers,
     sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
     signal,
