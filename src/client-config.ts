@@ -61,7 +61,7 @@ export interface ClientConfig {
   readonly logger: Logger;
   readonly fetch: FetchLike | undefined;
   readonly storage: StoragePort | undefined;
-  /** Parsers for typed reads beyond the built-in JSON and properties (`nacos-edge/yaml`), by format. */
+  /** Parsers for typed reads beyond the built-in JSON and text (`nacos-edge/yaml`, `nacos-edge/properties`). */
   readonly parsers: readonly ConfigParser[];
   /** HMAC-SHA1 for Spas signing where `crypto.subtle` is missing (`nacos-edge/noble`). */
   readonly hmacSha1: HmacSha1 | undefined;
@@ -257,8 +257,8 @@ export class ClientConfigBuilder {
     return this.#set('storage', storage);
   }
   /**
-   * Parsers for typed reads in more formats: JSON and properties are built in; YAML comes from `nacos-edge/yaml`,
-   * so apps that never read YAML never ship a YAML parser.
+   * Parsers for typed reads in more formats: JSON and text are built in; YAML and properties come from
+   * `nacos-edge/yaml` and `nacos-edge/properties`, so apps that never read them never ship their parsers.
    *
    * @example
    * import { yaml } from 'nacos-edge/yaml';
