@@ -223,10 +223,28 @@ function portsAround(main, generation) {
   return ports;
 }
 
+/**
+ * The first port of the range the OS hands out as the local port of outgoing connections (Linux: 32768 unless
+ * tuned). A server's ports must lie below it: a port checked free there can be taken by any outgoing connection
+ * (another server's, npm's) before the JVM binds it, which once failed a CI run with "Port … was already in use".
+ */
+function ephemeralLow() {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 15_000) return low;
+  } catch {
+    // not Linux: the IANA range starts at 49152; stay below Linux's default anyway
+  }
+  return 32_768;
+}
+
 /** A main port whose every satellite port is free (and not handed to a server starting in this process). */
 async function findFreePorts(generation) {
+  // Satellites reach from P-1000 to P+3000: keep them all between 10000 and the ephemeral range.
+  const lowest = 11_000;
+  const highest = ephemeralLow() - 3001;
   for (let attempt = 0; attempt < 300; attempt++) {
-    const main = 21000 + Math.floor(Math.random() * 16000);
+    const main = lowest + Math.floor(Math.random() * (highest - lowest));
     const ports = portsAround(main, generation);
     if (ports.some((p) => reserved.has(p))) continue;
     let free = true;

@@ -1,6 +1,7 @@
 // Proves the harness against the real servers with plain fetch, before any client code is involved, and pins
 // the servers' answers that the client relies on (test/unit/fake-nacos.ts answers the same way; it is not used here).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { authUrl, isV3, nacos, plainUrl, uniqueId, waitFor } from './helpers.js';
 
@@ -22,6 +23,15 @@ async function readUntil(read: () => Promise<Answer>, expected: (r: Answer) => b
 async function text(res: Response): Promise<Answer> {
   return { status: res.status, text: await res.text() };
 }
+
+describe('harness ports', () => {
+  it('every server listens below the ports the OS lends to outgoing connections (so none can take them first)', () => {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    const mainPorts = [nacos().serverAddr, nacos().auth.serverAddr].map((addr) => Number(addr.split(':').at(-1)));
+    // The highest satellite is P+3000 (3.x's MCP port).
+    for (const port of mainPorts) expect(port + 3000).toBeLessThan(low);
+  });
+});
 
 // Each generation registers only its own blocks (no skipped tests in the other's run).
 if (!isV3()) describe(`harness: ${nacos().version}, plain profile`, () => {
