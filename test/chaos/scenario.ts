@@ -1,0 +1,188 @@
+// The fault suite's building blocks: proxies in front of the cluster's members, a config scenario (a writer publishes
+// numbered versions while a fault hits the member a watcher talks to) and its invariant counts, and the report rows
+// that `npm run chaos` renders into bench/results/reliability.md.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { inject } from 'vitest';
+import { createClientConfig, NacosConfigService, NacosConfigWatcher, type ClientConfigOptions } from '../../src/index.js';
+import { FaultProxy, type Fault } from '../support/fault-proxy.js';
+
+/** Where each scenario's counts go (one JSON line each); `npm run chaos` renders them. */
+export const RESULTS = resolve(process.env.CHAOS_RESULTS ?? '.nacos/chaos/results.jsonl');
+
+/** One row of the reliability table. */
+export interface ScenarioReport {
+  scenario: string;
+  fault: string;
+  /** Versions published while the scenario ran. */
+  published: number;
+  /** Distinct versions the listener got. */
+  delivered: number;
+  /**
+   * Published versions the listener never got because a newer one came first: listeners get the latest content,
+   * so a version superseded while the client could not see the server is skipped, not lost — `lastDelivered` and
+   * `maxStalenessMs` say whether any change was lost or late.
+   */
+  superseded: number;
+  /** The longest a published version waited until the listener had it or a newer one. */
+  maxStalenessMs: number;
+  /** Deliveries of a version the listener had already had. */
+  duplicated: number;
+  /** Deliveries older than one delivered before them. */
+  outOfOrder: number;
+  /** Whether the last published version reached the listener. */
+  lastDelivered: boolean;
+  /** From the last publish to its delivery. */
+  recoveryMs: number;
+  /** Requests (connections, for resets) that reached the faulty members' proxies while the fault lasted, per second. */
+  faultyRequestsPerSecond: number;
+  /** Unhandled rejections seen while the scenario ran. */
+  unhandledRejections: number;
+  /** Free-form notes: what the numbers mean for this fault. */
+  note?: string;
+}
+
+export function record(report: ScenarioReport): void {
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  appendFileSync(RESULTS, `${JSON.stringify({ ...report, at: new Date().toISOString() })}\n`);
+}
+
+export const describeFault = (fault: Fault): string =>
+  fault.kind === 'latency' ? `latency ${fault.ms} ms` : fault.kind === 'http-error' ? `HTTP ${fault.status}` : fault.kind === 'truncate' ? `truncated after ${fault.bytes} B` : fault.kind;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A proxy in front of every member, in member order. */
+export async function proxies(): Promise<FaultProxy[]> {
+  return Promise.all(inject('cluster').members.map((member) => FaultProxy.start(member)));
+}
+
+/** Counts unhandled rejections while `work` runs. */
+export async function countingUnhandled<T>(work: () => Promise<T>): Promise<{ value: T; unhandled: number }> {
+  let unhandled = 0;
+  const onUnhandled = () => void unhandled++;
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    return { value: await work(), unhandled };
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
+
+export interface ConfigScenarioOptions {
+  scenario: string;
+  fault: Fault;
+  /** Which proxies get the fault (default: the first, the member the watcher prefers). */
+  faulty?: number[];
+  /** How long the fault lasts. */
+  faultMs: number;
+  /** Time between two publishes. */
+  publishEveryMs?: number;
+  /** Client options of the watcher. */
+  client?: Partial<ClientConfigOptions>;
+  /** Run while the fault is on (a member restart, …) instead of (or besides) the proxy fault. */
+  during?: () => Promise<void>;
+  note?: string;
+}
+
+/**
+ * A writer (straight to the second member) publishes `v0`, then `v1`, `v2`, … every `publishEveryMs` from the start
+ * of the fault until 2 s after it ends; a watcher behind the proxies (the first member preferred) listens. The fault
+ * hits the chosen proxies for `faultMs`. Returns the invariant counts once the last version arrived or 40 s passed.
+ */
+export async function configScenario(options: ConfigScenarioOptions): Promise<ScenarioReport> {
+  const { members } = inject('cluster');
+  const fronts = await proxies();
+  const faulty = (options.faulty ?? [0]).map((i) => fronts[i]!);
+  const publishEveryMs = options.publishEveryMs ?? 500;
+  const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: members[1]!, logLevel: 'silent' }));
+  const watcher = await NacosConfigWatcher.createConfigWatcher(
+    createClientConfig({ serverAddresses: fronts.map((p) => p.address), logLevel: 'silent', timeoutMs: 2000, longPollTimeoutMs: 10_000, ...options.client }),
+  );
+  const dataId = `chaos-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const deliveries: number[] = [];
+  const deliveredAt: number[] = [];
+  const publishedAt: number[] = [];
+  try {
+    const { value, unhandled } = await countingUnhandled(async () => {
+      await writer.publishConfig({ dataId, content: 'v0' });
+      publishedAt.push(Date.now());
+      await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', 15_000);
+      await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => {
+        deliveries.push(Number(content.slice(1)));
+        deliveredAt.push(Date.now());
+      });
+      let version = 0;
+      const publishUntil = async (until: number) => {
+        while (Date.now() < until) {
+          await sleep(publishEveryMs);
+          version++;
+          await writer.publishConfig({ dataId, content: `v${version}` });
+          publishedAt.push(Date.now());
+        }
+      };
+      for (const p of faulty) p.set(options.fault);
+      for (const p of faulty) p.resetCounts();
+      const faultStart = Date.now();
+      await Promise.all([publishUntil(faultStart + options.faultMs), options.during?.()]);
+      // A reset connection never shows a request line: there, each connection is one attempt.
+      const faultyRequests = faulty.reduce((sum, p) => sum + (options.fault.kind === 'reset' ? p.counts.connections : p.counts.requests), 0);
+      const faultMs = Date.now() - faultStart;
+      for (const p of faulty) p.set({ kind: 'pass' });
+      await publishUntil(Date.now() + 2000);
+      const last = version;
+      const lastPublished = Date.now();
+      const deadline = lastPublished + 40_000;
+      while (!deliveries.includes(last) && Date.now() < deadline) await sleep(20);
+      const recoveryMs = Date.now() - lastPublished;
+      const seen = new Set<number>();
+      let duplicated = 0;
+      let outOfOrder = 0;
+      let highest = -1;
+      for (const v of deliveries) {
+        if (seen.has(v)) duplicated++;
+        if (v < highest) outOfOrder++;
+        highest = Math.max(highest, v);
+        seen.add(v);
+      }
+      const published = last + 1;
+      let superseded = 0;
+      for (let v = 0; v <= last; v++) if (!seen.has(v)) superseded++;
+      // For each version, the first delivery of it or of a newer one.
+      let maxStalenessMs = 0;
+      for (let v = 0; v <= last; v++) {
+        const i = deliveries.findIndex((d) => d >= v);
+        const at = i < 0 ? Date.now() : deliveredAt[i]!;
+        maxStalenessMs = Math.max(maxStalenessMs, at - publishedAt[v]!);
+      }
+      return {
+        scenario: options.scenario,
+        fault: describeFault(options.fault),
+        published,
+        delivered: seen.size,
+        superseded,
+        maxStalenessMs,
+        duplicated,
+        outOfOrder,
+        lastDelivered: seen.has(last),
+        recoveryMs: seen.has(last) ? recoveryMs : -1,
+        faultyRequestsPerSecond: Math.round((faultyRequests / (faultMs / 1000)) * 10) / 10,
+        ...(options.note ? { note: options.note } : {}),
+      };
+    });
+    const report = { ...value, unhandledRejections: unhandled };
+    record(report);
+    return report;
+  } finally {
+    await Promise.all([watcher.shutdown(), writer.shutdown()]);
+    await Promise.all(fronts.map((p) => p.close()));
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(25);
+  }
+}
