@@ -125,20 +125,15 @@ export class NacosConfigWatcher extends NacosConfigReader {
           wake = undefined;
           continue;
         }
-        if (!typed) {
-          yield { content: next.content, md5: next.md5, source: next.source, value: next.content };
-          continue;
-        }
-        if (next.md5 === '') {
-          yield { content: '', md5: '', source: next.source, value: undefined };
-          continue;
-        }
-        let value: unknown;
-        try {
-          value = await this.typed(next.content, p.format, next.type, p.dataId, p.schema, what);
-        } catch (error) {
-          this.log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${error instanceof Error ? error.message : String(error)})`);
-          continue;
+        // Untyped: the content. Typed: the parsed, validated value; undefined for a deleted config (md5 '').
+        let value: unknown = next.content;
+        if (typed) {
+          try {
+            value = next.md5 === '' ? undefined : await this.typed(next.content, p.format, next.type, p.dataId, p.schema, what);
+          } catch (error) {
+            this.log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${error instanceof Error ? error.message : String(error)})`);
+            continue;
+          }
         }
         yield { content: next.content, md5: next.md5, source: next.source, value };
       }

@@ -44,16 +44,12 @@ export class WatchedConfig {
     return this.#records.length;
   }
 
-  has(listener: ConfigListener): boolean {
-    return this.#records.some((r) => r.listener === listener);
-  }
-
   /**
    * Adds a listener; adding the same function twice is a no-op (returns false). When the config has been
    * read already, the listener gets the current content at once (with `emitInitial`) or remembers its md5.
    */
   add(listener: ConfigListener, emitInitial: boolean): boolean {
-    if (this.has(listener)) return false;
+    if (this.#records.some((r) => r.listener === listener)) return false;
     const { tenant, dataId, group } = this.key;
     const mailbox = new Mailbox<{ content: string; change: ConfigChangeInfo }>(
       ({ content, change }) => listener(tenant, dataId, group, content, change),

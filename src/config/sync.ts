@@ -1,7 +1,7 @@
 import type { ClientConfig } from '../client-config.js';
 import { abortError, isNacosError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Transport } from '../transport/http.js';
+import { PROBE_QUERY, type Transport } from '../transport/http.js';
 import { eachBounded } from '../util/pool.js';
 import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
@@ -11,6 +11,12 @@ import type { ReadPath } from './read-path.js';
 
 /** How long key additions are gathered before a held long poll is re-issued to include them. */
 const RESTART_COALESCE_MS = 50;
+/**
+ * How often a held long poll's server is checked. A server that goes silent (a dead link, a hung process) would
+ * otherwise hold the poll, and every change, for up to the poll's timeout (40 s by default); a read through the
+ * usual rotation finds it within this plus one request timeout and the poll moves on (test/chaos).
+ */
+const HELD_POLL_CHECK_MS = 5000;
 
 /** Result of one {@link ConfigSync.tick} pass. */
 export interface TickResult {
@@ -179,18 +185,35 @@ export class ConfigSync {
       try {
         const { generation } = await this.#transport.preferredGeneration(signal);
         if (generation === 'v1') {
-          // Held until something changes; answered at once while some key has not been read yet.
-          await this.#longPollPass(entries, entries.some((e) => e.md5 === undefined), signal);
+          // Held until something changes; answered at once while some key has not been read yet. Meanwhile a light
+          // read through the usual rotation checks the servers: when the preferred one no longer answers, the next one
+          // that does becomes preferred, and the held poll is re-issued there. A failed check changes nothing (the
+          // poll's own timeout and this loop's backoff take over).
+          const check = setInterval(() => {
+            const holding = this.#transport.servers.ordered()[0];
+            this.#transport.request({ method: 'GET', path: '/v1/cs/configs', query: PROBE_QUERY, signal }).then(
+              ({ server }) => server !== holding && restart.abort(),
+              () => undefined,
+            );
+          }, HELD_POLL_CHECK_MS);
+          try {
+            await this.#longPollPass(entries, entries.some((e) => e.md5 === undefined), signal);
+          } finally {
+            clearInterval(check);
+          }
         } else {
           // Keys read by addListener are in step already: poll after the interval, at once only for unsynced ones.
           if (entries.every((e) => e.md5 !== undefined)) await sleep(jitter(this.#config.pollIntervalMs), signal);
           await this.#pollMd5(this.#batchEntries(batch), signal);
         }
-        this.#recovered();
+        if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
+        this.#failures = 0;
       } catch (error) {
         if (closed.aborted) return;
         if (restart.signal.aborted) continue;
-        this.#failed(error);
+        const message = error instanceof Error ? error.message : String(error);
+        if (++this.#failures === 1) this.#log.warn(`config sync failed; retrying with backoff (${message})`);
+        else this.#log.debug(`config sync failed again (attempt ${this.#failures}): ${message}`);
         try {
           await sleep(backoffMs(this.#failures), signal);
         } catch {
@@ -249,17 +272,5 @@ export class ConfigSync {
     );
     if (signal.aborted) throw abortError(signal);
     return changed;
-  }
-
-  #failed(error: unknown): void {
-    this.#failures++;
-    const message = error instanceof Error ? error.message : String(error);
-    if (this.#failures === 1) this.#log.warn(`config sync failed; retrying with backoff (${message})`);
-    else this.#log.debug(`config sync failed again (attempt ${this.#failures}): ${message}`);
-  }
-
-  #recovered(): void {
-    if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
-    this.#failures = 0;
   }
 }

@@ -33,7 +33,8 @@ export interface NacosRequest {
 }
 
 const DEFAULT_RETRY = (status: number) => status === 500 || status === 502 || status === 503 || status === 504;
-const PROBE_DATA_ID = 'nacos-edge.probe';
+/** The config the API probe and liveness checks read: a cheap answer from every generation (absent: 404 or 410). */
+export const PROBE_QUERY = { dataId: 'nacos-edge.probe', group: 'DEFAULT_GROUP' };
 
 /**
  * Sends requests to the cluster as a pipeline of small steps: resolve the servers (address-server refresh) →
@@ -208,7 +209,7 @@ export class Transport {
   }
 
   async #probe(server: ServerAddress, signal: AbortSignal): Promise<ApiGeneration> {
-    const res = await this.request({ method: 'GET', path: '/v1/cs/configs', query: { dataId: PROBE_DATA_ID, group: 'DEFAULT_GROUP' }, server, signal });
+    const res = await this.request({ method: 'GET', path: '/v1/cs/configs', query: PROBE_QUERY, server, signal });
     const generation = this.learnGeneration(res);
     if (generation === undefined) throw notNacos(res, 'API probe');
     this.#log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);

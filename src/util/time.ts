@@ -24,8 +24,12 @@ export function jitter(ms: number, fraction = 0.1): number {
   return Math.max(0, Math.round(ms * (1 - fraction + Math.random() * 2 * fraction)));
 }
 
-/** Exponential backoff with full jitter: attempt 1 → up to 1 s, doubling, capped at `maxMs`. */
-export function backoffMs(attempt: number, baseMs = 1000, maxMs = 30_000): number {
+/**
+ * Exponential backoff with full jitter: attempt 1 → up to 1 s, doubling, capped at `maxMs`. The 10 s cap bounds how
+ * long a client stays behind after an outage ends (measured in test/chaos: back within 10 s), at ~0.1 attempts per
+ * second and server while it lasts.
+ */
+export function backoffMs(attempt: number, baseMs = 1000, maxMs = 10_000): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
