@@ -5,6 +5,7 @@ import { login, TokenManager } from './auth.js';
 import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
 import type { ServerDiscovery } from './endpoint.js';
 import { ServerList, type ServerAddress } from './servers.js';
+import { onAbort } from '../util/abort.js';
 import { awaitShared } from './shared.js';
 import type { SignTarget } from './signing.js';
 
@@ -88,7 +89,7 @@ export class Transport {
     let unfollow: (() => void) | undefined;
     if (this.#closed) controller.abort(shutdownReason());
     else if (signal?.aborted) controller.abort(signal.reason);
-    else if (signal) unfollow = follow(signal, controller);
+    else if (signal) unfollow = onAbort(signal, () => controller.abort(signal.reason));
     this.#scopes.add(controller);
     return {
       signal: controller.signal,
@@ -312,34 +313,6 @@ export class Transport {
     const scope = this.scope();
     return work(scope.signal).finally(() => scope.release());
   }
-}
-
-/** The scopes following each caller signal: one abort listener per signal, however many requests share it. */
-const followers = new WeakMap<AbortSignal, Set<AbortController>>();
-
-/**
- * Aborts `child` when `parent` aborts; returns the undo. A listener per request on one shared signal (a loop's,
- * or a caller's passed to 100 concurrent calls) would pile up and make Node warn of a leak past 10.
- */
-function follow(parent: AbortSignal, child: AbortController): () => void {
-  let children = followers.get(parent);
-  if (!children) {
-    const set = new Set<AbortController>();
-    children = set;
-    followers.set(parent, set);
-    parent.addEventListener(
-      'abort',
-      () => {
-        for (const c of set) c.abort(parent.reason);
-        set.clear();
-        followers.delete(parent);
-      },
-      { once: true },
-    );
-  }
-  children.add(child);
-  const set = children;
-  return () => set.delete(child);
 }
 
 /** `application/x-www-form-urlencoded` of the defined values (URLSearchParams' encoding, without building one). */

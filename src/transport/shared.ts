@@ -1,4 +1,5 @@
 import { abortError } from '../errors.js';
+import { onAbort } from '../util/abort.js';
 
 /**
  * Waits for shared work (a login, a probe, a server-list refresh that runs under the client's lifetime) on behalf
@@ -8,15 +9,14 @@ export function awaitShared<T>(work: Promise<T>, signal: AbortSignal | undefined
   if (!signal) return work;
   if (signal.aborted) return Promise.reject(abortError(signal, what));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal, what));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const undo = onAbort(signal, () => reject(abortError(signal, what)));
     work.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        undo();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        undo();
         reject(error);
       },
     );

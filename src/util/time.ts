@@ -1,4 +1,5 @@
 import { abortError } from '../errors.js';
+import { onAbort } from './abort.js';
 
 /** Resolves after `ms`, or rejects with an ABORTED NacosError as soon as `signal` aborts. Leaves no timer behind. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -7,15 +8,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(abortError(signal));
       return;
     }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      undo?.();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const undo = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(abortError(signal));
+        })
+      : undefined;
   });
 }
 

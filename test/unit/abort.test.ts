@@ -1,0 +1,39 @@
+// One abort listener per signal, however many waiters share it (sleeps, shared waits, requests): Node warns of a
+// leak past 10 listeners, which the soak hit with 200 heartbeats waiting on one probe.
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { isNacosError } from '../../src/errors.js';
+import { awaitShared } from '../../src/transport/shared.js';
+import { onAbort } from '../../src/util/abort.js';
+import { sleep } from '../../src/util/time.js';
+
+describe('abort waiters', () => {
+  it('100 sleeps and 100 shared waits on one signal add one listener, and all end with ABORTED when it aborts', async () => {
+    const controller = new AbortController();
+    const never = new Promise<never>(() => {});
+    const waits = [...Array.from({ length: 100 }, () => sleep(60_000, controller.signal)), ...Array.from({ length: 100 }, () => awaitShared(never, controller.signal, 'probe'))];
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    const results = await Promise.allSettled(waits);
+    expect(results.every((r) => r.status === 'rejected' && isNacosError(r.reason, 'ABORTED'))).toBe(true);
+  });
+
+  it('an undone waiter is not called, the others are', () => {
+    const controller = new AbortController();
+    const called: string[] = [];
+    const undo = onAbort(controller.signal, () => called.push('a'));
+    onAbort(controller.signal, () => called.push('b'));
+    undo();
+    controller.abort();
+    expect(called).toEqual(['b']);
+  });
+
+  it('a sleep that ends leaves no waiter behind', async () => {
+    const controller = new AbortController();
+    await sleep(1, controller.signal);
+    const called: string[] = [];
+    onAbort(controller.signal, () => called.push('late'));
+    controller.abort();
+    expect(called).toEqual(['late']);
+  });
+});
