@@ -35,12 +35,13 @@ function integrationProject(name: 'v2' | 'v3', exclude: string[]): TestProjectIn
   };
 }
 
-function chaosProject(): TestProjectInlineConfiguration {
+/** The fault suite or the soak: both against the official cluster that test/chaos/global-setup.ts starts. */
+function chaosProject(name: 'chaos' | 'soak', include: string): TestProjectInlineConfiguration {
   return {
     resolve: { alias },
     test: {
-      name: 'chaos',
-      include: ['test/chaos/**/*.test.ts'],
+      name,
+      include: [include],
       environment: 'node',
       globalSetup: ['./test/chaos/global-setup.ts'],
       fileParallelism: false,
@@ -80,7 +81,8 @@ export default defineConfig({
       },
       // The fault suite (test/chaos): an official 2.5.1 cluster behind fault-injecting proxies, only with NACOS_CHAOS=1
       // (`npm run chaos`, and `npm test` after the other suites), so a plain `vitest run` starts no cluster.
-      ...(process.env.NACOS_CHAOS ? [chaosProject()] : []),
+      ...(process.env.NACOS_CHAOS ? [chaosProject('chaos', 'test/chaos/**/*.test.ts')] : []),
+      ...(process.env.NACOS_SOAK ? [chaosProject('soak', 'test/chaos/**/*.soak.ts')] : []),
       {
         resolve: { alias },
         plugins: [nacosProxy()],

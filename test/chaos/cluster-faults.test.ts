@@ -28,6 +28,37 @@ describe('config listeners when the cluster fails', () => {
     expect(report.maxStalenessMs).toBeLessThan(3000);
   }, 180_000);
 
+  it('the raft leader of the config data is killed (a leader change) while versions are written', async () => {
+    const { members, profiles } = inject('cluster');
+    const leaderIndex = async () => {
+      const res = await fetch(`http://${members[1]}/nacos/v1/core/cluster/nodes`);
+      const nodes = ((await res.json()) as { data: { ip: string; port: number; extendInfo?: { raftMetaData?: { metaDataMap?: Record<string, { leader?: string }> } } }[] }).data;
+      // The leader's raft address is its main port - 1000.
+      const leader = nodes[0]?.extendInfo?.raftMetaData?.metaDataMap?.['nacos_config']?.leader;
+      return members.findIndex((m) => leader !== undefined && Number(m.split(':')[1]) - 1000 === Number(leader.split(':')[1]));
+    };
+    const index = await leaderIndex();
+    expect(index).toBeGreaterThanOrEqual(0);
+    // The writer writes to the second member: when it is the leader, kill the third (a follower would not change the
+    // leader); otherwise the leader goes while the writer's member stays.
+    const victim = index === 1 ? 2 : index;
+    const report = await configScenario({
+      scenario: `config raft leader killed (member ${victim + 1}), restarted`,
+      fault: { kind: 'pass' },
+      faultMs: 8000,
+      during: async () => {
+        await stopServer(profiles[victim]!, { keepState: true });
+        await sleep(6000);
+        await restartServer(profiles[victim]!);
+      },
+      note: index === 1 ? 'the leader was the writer’s member: a follower was killed instead' : 'a new leader is elected while the writer keeps publishing',
+    });
+    expect(report.lastDelivered).toBe(true);
+    expect(report.duplicated).toBe(0);
+    expect(report.outOfOrder).toBe(0);
+    expect(report.unhandledRejections).toBe(0);
+  }, 240_000);
+
   it('every member unreachable for 30 s, then back: nothing lost, and the retries stay within the backoff', async () => {
     const report = await configScenario({
       scenario: 'every member unreachable 30 s',

@@ -86,7 +86,7 @@ export interface ConfigScenarioOptions {
 }
 
 /**
- * A writer (straight to the second member) publishes `v0`, then `v1`, `v2`, … every `publishEveryMs` from the start
+ * A writer (straight to the members, the second preferred) publishes `v0`, then `v1`, `v2`, … every `publishEveryMs` from the start
  * of the fault until 2 s after it ends; a watcher behind the proxies (the first member preferred) listens. The fault
  * hits the chosen proxies for `faultMs`. Returns the invariant counts once the last version arrived or 40 s passed.
  */
@@ -95,7 +95,8 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
   const fronts = await proxies();
   const faulty = (options.faulty ?? [0]).map((i) => fronts[i]!);
   const publishEveryMs = options.publishEveryMs ?? 500;
-  const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: members[1]!, logLevel: 'silent' }));
+  // The writer goes straight to the members, the second first (the fault suite cuts only the watcher off).
+  const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: [members[1]!, members[2]!, members[0]!], logLevel: 'silent' }));
   const watcher = await NacosConfigWatcher.createConfigWatcher(
     createClientConfig({ serverAddresses: fronts.map((p) => p.address), logLevel: 'silent', timeoutMs: 2000, longPollTimeoutMs: 10_000, ...options.client }),
   );
@@ -105,7 +106,18 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
   const publishedAt: number[] = [];
   try {
     const { value, unhandled } = await countingUnhandled(async () => {
-      await writer.publishConfig({ dataId, content: 'v0' });
+      // A write the cluster refuses for a moment (a leader election) is made again: versions stay consecutive.
+      const publish = async (content: string) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await writer.publishConfig({ dataId, content });
+          } catch (error) {
+            if (attempt >= 40) throw error;
+            await sleep(250);
+          }
+        }
+      };
+      await publish('v0');
       publishedAt.push(Date.now());
       await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', 15_000);
       await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => {
@@ -117,7 +129,7 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
         while (Date.now() < until) {
           await sleep(publishEveryMs);
           version++;
-          await writer.publishConfig({ dataId, content: `v${version}` });
+          await publish(`v${version}`);
           publishedAt.push(Date.now());
         }
       };

@@ -1,0 +1,129 @@
+// `npm run soak`: SOAK_MINUTES (default 10) against the official cluster — 1,000 watched configs and 200 registered
+// instances through the fault proxies, a writer changing random configs, and a random fault on a random member every
+// ~30 s. Every 10 s it samples RSS, heap and handles; at the end every config's last version must have reached its
+// listener, every instance must be listed, and the RSS and handle slopes must be flat. Writes bench/results/soak.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { inject, expect, it } from 'vitest';
+import { createClientConfig, NacosConfigService, NacosConfigWatcher, NacosNamingService } from '../../src/index.js';
+import type { Fault } from '../support/fault-proxy.js';
+import { countingUnhandled, describeFault, proxies } from './scenario.js';
+
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
+const KEYS = 1000;
+const INSTANCES = 200;
+const FAULTS: Fault[] = [{ kind: 'reset' }, { kind: 'http-error', status: 503 }, { kind: 'malformed' }, { kind: 'blackhole' }, { kind: 'stall' }, { kind: 'latency', ms: 800 }];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Least-squares slope of `ys` over `xs`. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+it(`soak: ${MINUTES} min, ${KEYS} watched configs, ${INSTANCES} instances, random faults`, async () => {
+  const { members } = inject('cluster');
+  const fronts = await proxies();
+  const addresses = fronts.map((p) => p.address);
+  const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: members[1]!, logLevel: 'silent' }));
+  const watcher = await NacosConfigWatcher.createConfigWatcher(createClientConfig({ serverAddresses: addresses, logLevel: 'silent', timeoutMs: 2000 }));
+  const naming = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: addresses, logLevel: 'silent', timeoutMs: 2000 }));
+  const observer = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: members[2]!, logLevel: 'silent' }));
+  const prefix = `soak-${Date.now()}`;
+  const latest = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const samples: { minute: number; rssMb: number; heapMb: number; handles: number }[] = [];
+  const faults: string[] = [];
+  const serviceName = `${prefix}-svc`;
+  try {
+    const { unhandled } = await countingUnhandled(async () => {
+      for (let i = 0; i < KEYS; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, async (_, j) => {
+            const dataId = `${prefix}-${i + j}`;
+            latest.set(dataId, 0);
+            await writer.publishConfig({ dataId, content: '0' });
+          }),
+        );
+      }
+      for (const dataId of latest.keys()) {
+        await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, d, _g, content) => void seen.set(d, Number(content)));
+      }
+      for (let i = 0; i < INSTANCES; i += 20) {
+        await Promise.all(Array.from({ length: 20 }, (_, j) => naming.registerInstance({ serviceName, ip: `10.77.${Math.floor((i + j) / 250)}.${(i + j) % 250}`, port: 8080 })));
+      }
+      const start = Date.now();
+      const end = start + MINUTES * 60_000;
+      let nextFault = start + 15_000;
+      let nextSample = start;
+      while (Date.now() < end) {
+        const now = Date.now();
+        if (now >= nextSample) {
+          const memory = process.memoryUsage();
+          samples.push({ minute: (now - start) / 60_000, rssMb: memory.rss / 2 ** 20, heapMb: memory.heapUsed / 2 ** 20, handles: process.getActiveResourcesInfo().length });
+          nextSample += 10_000;
+        }
+        if (now >= nextFault) {
+          const proxy = fronts[Math.floor(Math.random() * fronts.length)]!;
+          const fault = FAULTS[Math.floor(Math.random() * FAULTS.length)]!;
+          const ms = 5000 + Math.floor(Math.random() * 10_000);
+          faults.push(`${describeFault(fault)} ${Math.round(ms / 1000)} s`);
+          proxy.set(fault);
+          setTimeout(() => proxy.set({ kind: 'pass' }), ms);
+          nextFault = now + 20_000 + Math.floor(Math.random() * 20_000);
+        }
+        // About 10 changes a second across the keys.
+        const dataId = `${prefix}-${Math.floor(Math.random() * KEYS)}`;
+        const version = latest.get(dataId)! + 1;
+        latest.set(dataId, version);
+        await writer.publishConfig({ dataId, content: String(version) });
+        await sleep(100);
+      }
+      for (const p of fronts) p.set({ kind: 'pass' });
+    });
+    // Every config's last version reaches its listener; every instance is listed.
+    const deadline = Date.now() + 60_000;
+    const behind = () => [...latest].filter(([dataId, version]) => seen.get(dataId) !== version).length;
+    while (behind() > 0 && Date.now() < deadline) await sleep(200);
+    let listed = 0;
+    while (Date.now() < deadline) {
+      listed = (await observer.listInstances({ serviceName })).filter((h) => h.healthy).length;
+      if (listed === INSTANCES) break;
+      await sleep(500);
+    }
+    const warm = samples.filter((s) => s.minute >= 1);
+    const rssSlope = slope(warm.map((s) => s.minute), warm.map((s) => s.rssMb));
+    const heapSlope = slope(warm.map((s) => s.minute), warm.map((s) => s.heapMb));
+    const handleSlope = slope(warm.map((s) => s.minute), warm.map((s) => s.handles));
+    const changes = [...latest.values()].reduce((a, b) => a + b, 0);
+    let md = `# Soak\n\n\`npm run soak\` on ${new Date().toISOString().slice(0, 10)}: ${MINUTES} min against three official Nacos 2.5.1 servers in cluster mode behind fault proxies; `;
+    md += `${KEYS} watched configs, ${INSTANCES} instances with heartbeats, ${changes} config changes, ${faults.length} faults (${faults.join(', ')}).\n\n`;
+    md += `| figure | value |\n|---|---|\n`;
+    md += `| configs whose last version did not reach the listener | ${behind()} |\n| instances listed healthy at the end | ${listed} of ${INSTANCES} |\n| unhandled rejections | ${unhandled} |\n`;
+    md += `| RSS slope after the first minute | ${rssSlope.toFixed(2)} MB/min (from ${warm[0]?.rssMb.toFixed(0)} to ${warm.at(-1)?.rssMb.toFixed(0)} MB) |\n`;
+    md += `| heap slope | ${heapSlope.toFixed(2)} MB/min |\n| active handles slope | ${handleSlope.toFixed(2)} per min (from ${warm[0]?.handles} to ${warm.at(-1)?.handles}) |\n\n`;
+    md += `Samples (every 10 s): ${samples.map((s) => `${s.minute.toFixed(1)} min ${s.rssMb.toFixed(0)} MB/${s.handles}`).join('; ')}\n`;
+    const out = resolve('bench/results/soak.md');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, md);
+    console.log(md);
+    expect(behind()).toBe(0);
+    expect(listed).toBe(INSTANCES);
+    expect(unhandled).toBe(0);
+    // Flat: under 2 MB/min of RSS growth (GC noise) and no handle growth.
+    expect(rssSlope).toBeLessThan(2);
+    expect(handleSlope).toBeLessThan(1);
+  } finally {
+    await naming.shutdown({ deregister: true });
+    await Promise.all([watcher.shutdown(), writer.shutdown(), observer.shutdown()]);
+    await Promise.all(fronts.map((p) => p.close()));
+  }
+}, (MINUTES + 5) * 60_000);
