@@ -1,11 +1,11 @@
 import type { ClientConfig, FetchLike } from '../client-config.js';
 import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { onAbort } from '../util/abort.js';
 import { login, TokenManager } from './auth.js';
 import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
 import type { ServerDiscovery } from './endpoint.js';
 import { ServerList, type ServerAddress } from './servers.js';
-import { onAbort } from '../util/abort.js';
 import { awaitShared } from './shared.js';
 import type { SignTarget } from './signing.js';
 

@@ -80,3 +80,36 @@ describe('abort', () => {
     expect(new Set(hosts)).toEqual(new Set(['a.test:8848']));
   });
 });
+
+describe('a server that goes silent while it holds the long poll', () => {
+  it('is left within the held-poll check (5 s) and a request timeout: the change arrives from the other server', async () => {
+    const { createFakeNacos } = await import('./fake-nacos.js');
+    const fake = createFakeNacos({ generation: 'v1' });
+    fake.setConfig('k', 'v1');
+    let silent = false;
+    const hang = (signal: AbortSignal | null | undefined) => new Promise<Response>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    const config = await service(
+      async (input, init) => {
+        const request = input instanceof Request ? input : new Request(input, init);
+        // a.test answers as Nacos until it goes silent (a dead link: nothing comes back, nothing is refused), and
+        // what it had not answered by then never comes either — the held long poll above all.
+        if (new URL(request.url).hostname !== 'a.test') return fake.fetch(request);
+        if (silent) return hang(request.signal);
+        const answer = await fake.fetch(request);
+        return silent ? hang(request.signal) : answer;
+      },
+      { serverAddresses: 'a.test,b.test', timeoutMs: 300 },
+    );
+    const seen: string[] = [];
+    await config.addListener('k', 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    // The loop's long poll is held on a.test; then a.test goes silent (the held poll with it) and the config changes.
+    await new Promise((r) => setTimeout(r, 200));
+    silent = true;
+    const changedAt = Date.now();
+    fake.setConfig('k', 'v2');
+    while (!seen.includes('v2') && Date.now() - changedAt < 8000) await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['v1', 'v2']);
+    // Found by the check within 5 s plus one 300 ms timeout, not at the held poll's own timeout (40 s).
+    expect(Date.now() - changedAt).toBeLessThan(6500);
+  }, 15_000);
+});
