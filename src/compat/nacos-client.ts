@@ -16,6 +16,7 @@ import type { Instance, InstanceDiff, ServiceInfo } from '../naming/model.js';
 import { NacosNamingService, type BeatAnswer } from '../naming/naming-service.js';
 import type { StoragePort } from '../storage/port.js';
 import { spasSigning } from '../transport/signing.js';
+import { anySignal } from '../util/time.js';
 
 
 /** Constructor options, as in the seed (`namespace`, `ak`, `sk`, …). */
@@ -207,9 +208,14 @@ export class NacosClient {
    */
   async getConfig(dataId: string, group = DEFAULT_GROUP, options: { timeout?: number; noSnapshot?: boolean; signal?: AbortSignal } = {}): Promise<string | null> {
     const { config } = await this.#servicesReady();
-    const signal = options.timeout === undefined ? options.signal : AbortSignal.any([AbortSignal.timeout(options.timeout * 1000), ...(options.signal ? [options.signal] : [])]);
-    const content = await config.getConfig({ dataId, group, snapshot: !(options.noSnapshot ?? this.#settings.noSnapshot ?? false), ...(signal ? { signal } : {}) });
-    return content === '' ? null : content;
+    const timeout = options.timeout === undefined ? undefined : AbortSignal.timeout(options.timeout * 1000);
+    const { signal, release } = anySignal(timeout, options.signal);
+    try {
+      const content = await config.getConfig({ dataId, group, snapshot: !(options.noSnapshot ?? this.#settings.noSnapshot ?? false), ...(timeout || options.signal ? { signal } : {}) });
+      return content === '' ? null : content;
+    } finally {
+      release();
+    }
   }
 
   /** Publishes a config. `timeout` is in seconds. */

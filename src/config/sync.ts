@@ -3,7 +3,8 @@ import { abortError, isNacosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PROBE_QUERY, type Transport } from '../transport/http.js';
 import { eachBounded } from '../util/pool.js';
-import { anySignal, backoffMs, jitter, sleep } from '../util/time.js';
+import { onAbort } from '../util/abort.js';
+import { backoffMs, jitter, sleep } from '../util/time.js';
 import { WatchedConfig, type ConfigListener } from './listeners.js';
 import { longPoll } from './long-poll.js';
 import { configId, type ConfigKey } from './model.js';
@@ -181,7 +182,9 @@ export class ConfigSync {
       if (entries.length === 0) return;
       const restart = new AbortController();
       this.#restarts.set(batch, restart);
-      const signal = anySignal(closed, restart.signal);
+      // The round's signal: a restart or the loop's end aborts it (one waiter on the loop's signal, let go each round).
+      const release = onAbort(closed, () => restart.abort(closed.reason));
+      const signal = restart.signal;
       try {
         const { generation } = await this.#transport.preferredGeneration(signal);
         if (generation === 'v1') {
@@ -210,7 +213,7 @@ export class ConfigSync {
         this.#failures = 0;
       } catch (error) {
         if (closed.aborted) return;
-        if (restart.signal.aborted) continue;
+        if (signal.aborted) continue;
         const message = error instanceof Error ? error.message : String(error);
         if (++this.#failures === 1) this.#log.warn(`config sync failed; retrying with backoff (${message})`);
         else this.#log.debug(`config sync failed again (attempt ${this.#failures}): ${message}`);
@@ -219,6 +222,8 @@ export class ConfigSync {
         } catch {
           if (closed.aborted) return;
         }
+      } finally {
+        release();
       }
     }
   }
@@ -235,7 +240,8 @@ export class ConfigSync {
         tenant: this.#config.namespaceId,
         holdMs: this.#config.longPollTimeoutMs,
         noHangup,
-        signal: anySignal(signal, wait),
+        // AbortSignal.any only here, in tick: its sources live one pass (see anySignal for why not elsewhere).
+        signal: wait ? AbortSignal.any([signal, wait]) : signal,
       });
     } catch (error) {
       if (!wait?.aborted || signal.aborted) throw error;

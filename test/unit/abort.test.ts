@@ -37,3 +37,38 @@ describe('abort waiters', () => {
     expect(called).toEqual(['late']);
   });
 });
+
+describe('anySignal', () => {
+  it('follows every source, and once released leaves nothing on a long-lived one', async () => {
+    const { anySignal } = await import('../../src/util/time.js');
+    const life = new AbortController();
+    // A loop makes one per round: released, none of them stays reachable from the loop's lifetime signal.
+    for (let i = 0; i < 1000; i++) {
+      const round = new AbortController();
+      const { signal, release } = anySignal(life.signal, round.signal);
+      if (i === 0) {
+        round.abort('restart');
+        expect(signal.aborted).toBe(true);
+        expect(signal.reason).toBe('restart');
+      }
+      release();
+    }
+    const kept = anySignal(life.signal, new AbortController().signal);
+    const released = anySignal(life.signal, new AbortController().signal);
+    released.release();
+    expect(getEventListeners(life.signal, 'abort')).toHaveLength(1);
+    life.abort('shutdown');
+    expect(kept.signal.reason).toBe('shutdown');
+    expect(released.signal.aborted).toBe(false);
+  });
+
+  it('an already aborted source aborts it at once; undefined sources are skipped', async () => {
+    const { anySignal } = await import('../../src/util/time.js');
+    const done = AbortSignal.abort('gone');
+    expect(anySignal(done, new AbortController().signal).signal.reason).toBe('gone');
+    const only = new AbortController();
+    const { signal } = anySignal(undefined, only.signal);
+    only.abort('x');
+    expect(signal.reason).toBe('x');
+  });
+});
