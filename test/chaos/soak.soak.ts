@@ -1,6 +1,6 @@
 // `npm run soak`: SOAK_MINUTES (default 10) against the official cluster — 1,000 watched configs and 200 registered
 // instances through the fault proxies, a writer changing random configs, and a random fault on a random member every
-// ~30 s. Every 10 s it samples RSS, heap and handles; at the end every config's last version must have reached its
+// ~30 s. Every 10 s it samples RSS, heap (after a full GC) and handles; at the end every config's last version must have reached its
 // listener, every instance must be listed, and the RSS and handle slopes must be flat. Writes bench/results/soak.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -14,6 +14,8 @@ const KEYS = 1000;
 const INSTANCES = 200;
 const FAULTS: Fault[] = [{ kind: 'reset' }, { kind: 'http-error', status: 503 }, { kind: 'malformed' }, { kind: 'blackhole' }, { kind: 'stall' }, { kind: 'latency', ms: 800 }];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 /** Least-squares slope of `ys` over `xs`. */
 function slope(xs: number[], ys: number[]): number {
@@ -67,6 +69,8 @@ it(`soak: ${MINUTES} min, ${KEYS} watched configs, ${INSTANCES} instances, rando
       while (Date.now() < end) {
         const now = Date.now();
         if (now >= nextSample) {
+          // After a full collection (vitest runs the soak with --expose-gc): what stays, not what waits to be collected.
+          (globalThis as { gc?: () => void }).gc?.();
           const memory = process.memoryUsage();
           samples.push({ minute: (now - start) / 60_000, rssMb: memory.rss / 2 ** 20, heapMb: memory.heapUsed / 2 ** 20, handles: process.getActiveResourcesInfo().length });
           nextSample += 10_000;
@@ -89,6 +93,10 @@ it(`soak: ${MINUTES} min, ${KEYS} watched configs, ${INSTANCES} instances, rando
       }
       for (const p of fronts) p.set({ kind: 'pass' });
     });
+    // Handles come and go with the faults (a stalled connection stays open until its timeout): compare the quiet
+    // start with the end, once the last fault's requests have timed out.
+    await sleep(15_000);
+    const handlesAtEnd = process.getActiveResourcesInfo().length;
     // Every config's last version reaches its listener; every instance is listed.
     const deadline = Date.now() + 60_000;
     const behind = () => [...latest].filter(([dataId, version]) => seen.get(dataId) !== version).length;
@@ -111,7 +119,9 @@ it(`soak: ${MINUTES} min, ${KEYS} watched configs, ${INSTANCES} instances, rando
     md += `| figure | value |\n|---|---|\n`;
     md += `| configs whose last version did not reach the listener | ${behind()} |\n| instances listed healthy at the end | ${listed} of ${INSTANCES} |\n| unhandled rejections | ${unhandled} |\n`;
     md += `| RSS slope (after the first minute) | ${rssSlope.toFixed(2)} MB/min (from ${warm[0]?.rssMb.toFixed(0)} to ${warm.at(-1)?.rssMb.toFixed(0)} MB) |\n`;
-    md += `| heap slope | ${heapSlope.toFixed(2)} MB/min |\n| active handles slope | ${handleSlope.toFixed(2)} per min (from ${warm[0]?.handles} to ${warm.at(-1)?.handles}) |\n\n`;
+    const handlesAtStart = median(samples.filter((x) => x.minute < 1).map((x) => x.handles));
+    md += `| heap slope (after a full GC each sample) | ${heapSlope.toFixed(2)} MB/min (from ${warm[0]?.heapMb.toFixed(1)} to ${warm.at(-1)?.heapMb.toFixed(1)} MB) |\n`;
+    md += `| active handles | ${handlesAtStart} in the first minute (median), ${handlesAtEnd} at the end, ${Math.min(...samples.map((x) => x.handles))}–${Math.max(...samples.map((x) => x.handles))} while faults came and went (slope ${handleSlope.toFixed(2)} per min) |\n\n`;
     md += `Samples (every 10 s): ${samples.map((s) => `${s.minute.toFixed(1)} min ${s.rssMb.toFixed(0)} MB/${s.handles}`).join('; ')}\n`;
     const out = resolve('bench/results/soak.md');
     mkdirSync(dirname(out), { recursive: true });
@@ -120,9 +130,10 @@ it(`soak: ${MINUTES} min, ${KEYS} watched configs, ${INSTANCES} instances, rando
     expect(behind()).toBe(0);
     expect(listed).toBe(INSTANCES);
     expect(unhandled).toBe(0);
-    // Flat: under 2 MB/min of RSS growth (GC noise) and no handle growth.
-    expect(rssSlope).toBeLessThan(2);
-    expect(handleSlope).toBeLessThan(1);
+    // Flat: what stays after a full GC does not grow (the Node 20 AbortSignal.any leak showed as 0.8 MB/min here),
+    // and the handles are back where they started.
+    expect(heapSlope).toBeLessThan(0.3);
+    expect(handlesAtEnd).toBeLessThanOrEqual(handlesAtStart + 10);
   } finally {
     await naming.shutdown({ deregister: true });
     await Promise.all([watcher.shutdown(), writer.shutdown(), observer.shutdown()]);
