@@ -47,6 +47,8 @@ function chaosProject(name: 'chaos' | 'soak', include: string): TestProjectInlin
       fileParallelism: false,
       testTimeout: 120_000,
       hookTimeout: 400_000,
+      // The soak collects garbage before each memory sample, so its slope is what stays, not what waits for the GC.
+      ...(name === 'soak' ? { execArgv: ['--expose-gc'] } : {}),
     },
   };
 }
