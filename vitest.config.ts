@@ -82,7 +82,7 @@ export default defineConfig({
         },
       },
       // The fault suite (test/chaos): an official 2.5.1 cluster behind fault-injecting proxies, only with NACOS_CHAOS=1
-      // (`npm run chaos`, and `npm test` after the other suites), so a plain `vitest run` starts no cluster.
+      // (`npm run chaos`), so a plain `vitest run` starts no cluster.
       ...(process.env.NACOS_CHAOS ? [chaosProject('chaos', 'test/chaos/**/*.test.ts')] : []),
       ...(process.env.NACOS_SOAK ? [chaosProject('soak', 'test/chaos/**/*.soak.ts')] : []),
       {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run chaos`: the fault suite (test/chaos) against an official 2.5.1 cluster on loopback, then its counts as a
-// table in bench/results/reliability.md. `npm test` runs the same suite (without writing the table).
+// table in bench/results/reliability.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -3,7 +3,7 @@
 // that `npm run chaos` renders into bench/results/reliability.md.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createClientConfig, NacosConfigService, NacosConfigWatcher, type ClientConfigOptions } from '../../src/index.js';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
 
@@ -40,6 +40,14 @@ export interface ScenarioReport {
   unhandledRejections: number;
   /** Free-form notes: what the numbers mean for this fault. */
   note?: string;
+}
+
+/** The invariants every config scenario must keep, whatever the fault: the last version delivered, nothing twice, nothing out of order, no unhandled rejection. */
+export function expectNothingLost(report: ScenarioReport): void {
+  expect(report.lastDelivered).toBe(true);
+  expect(report.duplicated).toBe(0);
+  expect(report.outOfOrder).toBe(0);
+  expect(report.unhandledRejections).toBe(0);
 }
 
 export function record(report: ScenarioReport): void {
