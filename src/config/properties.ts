@@ -27,7 +27,8 @@ export function parseProperties(text: string): Record<string, string> {
     }
     let rest = line.slice(k).replace(/^[ \t\f]*/, '');
     if (rest.startsWith('=') || rest.startsWith(':')) rest = rest.slice(1).replace(/^[ \t\f]*/, '');
-    result[unescapeProperty(key)] = unescapeProperty(rest);
+    // An own property whatever the key: `__proto__=x` assigned would set the prototype and drop the key (fuzzing).
+    Object.defineProperty(result, unescapeProperty(key), { value: unescapeProperty(rest), enumerable: true, writable: true, configurable: true });
   }
   return result;
 }

@@ -58,6 +58,13 @@ describe('parse and validate', () => {
 });
 
 describe('parsers handed in', () => {
+  it('a properties key named __proto__ is a key like any other', () => {
+    const parsed = parseProperties('__proto__=x\nconstructor=y');
+    expect(Object.keys(parsed)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value).toBe('x');
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+  });
+
   it('properties come from their parser', () => {
     expect(parseContent('a=1', 'properties', 't', [properties])).toEqual({ a: '1' });
     expect(() => parseContent('a=1', 'properties', 't', [])).toThrow("import { properties } from 'nacos-edge/properties'");
