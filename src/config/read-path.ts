@@ -116,7 +116,7 @@ export class ReadPath {
     const text = await this.#storageGet(this.#keysOf(key).snapshot);
     if (text === undefined) return undefined;
     try {
-      return await decodeConfigSnapshot(text);
+      return decodeConfigSnapshot(text);
     } catch (error) {
       this.#log.warn(`ignoring the snapshot of ${key.group}/${key.dataId}: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;

@@ -23,7 +23,7 @@ export function encodeConfigSnapshot(content: string, md5: string, type: string 
  * Parses a snapshot. Throws `INVALID_CONTENT` when it is damaged (truncated, edited, not ours), so the
  * caller can log it and treat it as absent.
  */
-export async function decodeConfigSnapshot(text: string): Promise<ConfigSnapshot> {
+export function decodeConfigSnapshot(text: string): ConfigSnapshot {
   let parsed: { v?: unknown; content?: unknown; md5?: unknown; type?: unknown; savedAt?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;

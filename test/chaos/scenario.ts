@@ -5,6 +5,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { expect, inject } from 'vitest';
 import { createClientConfig, NacosConfigService, NacosConfigWatcher, type ClientConfigOptions } from '../../src/index.js';
+import { waitFor } from '../integration/helpers.js';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
 
 /** Where each scenario's counts go (one JSON line each); `npm run chaos` renders them. */
@@ -50,6 +51,19 @@ export function expectNothingLost(report: ScenarioReport): void {
   expect(report.unhandledRejections).toBe(0);
 }
 
+/** A report of a scenario that publishes nothing (naming, lifecycle): the counts that do not apply are zero. */
+export const quietReport = (fields: Pick<ScenarioReport, 'scenario' | 'fault' | 'lastDelivered' | 'unhandledRejections' | 'note'> & Partial<ScenarioReport>): ScenarioReport => ({
+  published: 0,
+  delivered: 0,
+  superseded: 0,
+  maxStalenessMs: 0,
+  duplicated: 0,
+  outOfOrder: 0,
+  recoveryMs: 0,
+  faultyRequestsPerSecond: 0,
+  ...fields,
+});
+
 export function record(report: ScenarioReport): void {
   mkdirSync(dirname(RESULTS), { recursive: true });
   appendFileSync(RESULTS, `${JSON.stringify({ ...report, at: new Date().toISOString() })}\n`);
@@ -58,7 +72,7 @@ export function record(report: ScenarioReport): void {
 export const describeFault = (fault: Fault): string =>
   fault.kind === 'latency' ? `latency ${fault.ms} ms` : fault.kind === 'http-error' ? `HTTP ${fault.status}` : fault.kind === 'truncate' ? `truncated after ${fault.bytes} B` : fault.kind;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A proxy in front of every member, in member order. */
 export async function proxies(): Promise<FaultProxy[]> {
@@ -127,7 +141,7 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
       };
       await publish('v0');
       publishedAt.push(Date.now());
-      await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', 15_000);
+      await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', { what: 'v0 to be readable' });
       await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => {
         deliveries.push(Number(content.slice(1)));
         deliveredAt.push(Date.now());
@@ -196,13 +210,5 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
   } finally {
     await Promise.all([watcher.shutdown(), writer.shutdown()]);
     await Promise.all(fronts.map((p) => p.close()));
-  }
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(25);
   }
 }

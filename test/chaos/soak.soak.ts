@@ -7,13 +7,12 @@ import { dirname, resolve } from 'node:path';
 import { inject, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService, NacosConfigWatcher, NacosNamingService } from '../../src/index.js';
 import type { Fault } from '../support/fault-proxy.js';
-import { countingUnhandled, describeFault, proxies } from './scenario.js';
+import { countingUnhandled, describeFault, proxies, sleep } from './scenario.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const KEYS = 1000;
 const INSTANCES = 200;
 const FAULTS: Fault[] = [{ kind: 'reset' }, { kind: 'http-error', status: 503 }, { kind: 'malformed' }, { kind: 'blackhole' }, { kind: 'stall' }, { kind: 'latency', ms: 800 }];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
