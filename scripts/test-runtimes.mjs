@@ -41,11 +41,14 @@ const serverAddr = targets.v1.serverAddr;
 const env = { ...process.env, NACOS_SERVER_ADDR: serverAddr, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
 
 const results = {};
+// A suite that hangs is killed and counted as failed: the run must end (CI has a deadline) and say why.
+const SUITE_TIMEOUT_MS = 180_000;
 function runSuite(name, command, args, parse) {
   const started = Date.now();
-  const r = spawnSync(command, args, { cwd: fixture, env, encoding: 'utf8' });
+  const r = spawnSync(command, args, { cwd: fixture, env, encoding: 'utf8', timeout: SUITE_TIMEOUT_MS, killSignal: 'SIGKILL' });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   process.stdout.write(output);
+  if (r.error) process.stdout.write(`${name}: ${r.error.code === 'ETIMEDOUT' ? `killed after ${SUITE_TIMEOUT_MS / 1000} s` : r.error.message}\n`);
   const counts = parse(output);
   if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
   results[name] = { ...counts, seconds: (Date.now() - started) / 1000, exitCode: r.status };
@@ -84,9 +87,26 @@ function launch(command, args) {
   return proc;
 }
 
+/** Publishes a config and waits until the server serves it: Nacos reads lag its writes by ~90 ms. */
 async function publish(dataId, content) {
   const res = await fetch(`http://${serverAddr}/nacos/v1/cs/configs`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ dataId, group: 'DEFAULT_GROUP', content }) });
   if ((await res.text()) !== 'true') throw new Error(`publish ${dataId} failed`);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const read = await fetch(`http://${serverAddr}/nacos/v1/cs/configs?${new URLSearchParams({ dataId, group: 'DEFAULT_GROUP' })}`);
+    if (read.ok && (await read.text()) === content) return;
+    if (Date.now() > deadline) throw new Error(`publish ${dataId}: the server still does not serve it after 10 s`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Ends a launched process: SIGINT first (the examples stop cleanly on it), SIGKILL after 5 s. */
+async function end(proc) {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGINT');
+  const killer = setTimeout(() => proc.child.kill('SIGKILL'), 5_000);
+  await proc.exited;
+  clearTimeout(killer);
 }
 
 async function example(name, body) {
@@ -107,10 +127,15 @@ await example('examples/deno', async () => {
   env.DATA_ID = dataId;
   env.EXIT_AFTER = '2';
   const p = launch(bin('deno'), ['run', '--allow-net=127.0.0.1', '--allow-env', 'examples/deno-watch-config.ts']);
-  await p.waitFor(/initial: greeting=hello replicas=1/, 'the initial typed value');
-  await publish(dataId, '{"greeting":"hola","replicas":3}');
-  await p.waitFor(/change: greeting=hola replicas=3/, 'the change');
-  if ((await p.exited) !== 0) throw new Error(`exit ${p.child.exitCode}:\n${p.out}`);
+  try {
+    await p.waitFor(/initial: greeting=hello replicas=1/, 'the initial typed value');
+    await publish(dataId, '{"greeting":"hola","replicas":3}');
+    await p.waitFor(/change: greeting=hola replicas=3/, 'the change');
+    const code = await Promise.race([p.exited, new Promise((r) => setTimeout(() => r('still running after 10 s'), 10_000).unref())]);
+    if (code !== 0) throw new Error(`exit ${code}:\n${p.out}`);
+  } finally {
+    await end(p);
+  }
 });
 
 await example('examples/bun', async () => {
@@ -125,9 +150,7 @@ await example('examples/bun', async () => {
     const peer = await (await fetch(`${url}/peer`)).text();
     if (!/peer 127\.0\.0\.1:\d+ is healthy/.test(peer)) throw new Error(`/peer answered ${peer}`);
   } finally {
-    a.child.kill('SIGINT');
-    b.child.kill('SIGINT');
-    await Promise.all([a.exited, b.exited]);
+    await Promise.all([end(a), end(b)]);
   }
   if (!/deregistered and stopped/.test(a.out) || !/deregistered and stopped/.test(b.out)) throw new Error(`no clean stop:\n${a.out}\n${b.out}`);
 });
