@@ -9,16 +9,43 @@ import { ensureTargets, formatDuration, stopServer } from './nacos-server.mjs';
 const log = (m) => process.stderr.write(`[test] ${m}\n`);
 const started = Date.now();
 
+/** The command running now, so that a signal to this run ends it too (in its own process group: all of it). */
+let current;
+/** Set by SIGINT/SIGTERM: no further command starts. */
+let interrupted = false;
 /** Runs a command with inherited output; resolves its exit code. */
 function run(command, args, env = process.env) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'inherit', env });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    if (interrupted) return resolve(1);
+    const child = spawn(command, args, { stdio: 'inherit', env, detached: true });
+    current = child;
+    child.on('exit', (code, signal) => {
+      current = undefined;
+      resolve(code ?? (signal ? 1 : 0));
+    });
     child.on('error', (error) => {
       log(`${command} could not run: ${error.message}`);
       resolve(1);
     });
   });
+}
+
+/** Passes the signal on to the running command's group, and kills what is left of it after 10 s. */
+async function endCurrent(signal) {
+  const child = current;
+  if (!child?.pid) return;
+  const kill = (sig) => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  kill(signal);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 let startedProfiles = [];
@@ -30,6 +57,8 @@ async function stopStarted() {
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
     log(`${signal}: stopping the servers this run started`);
+    interrupted = true;
+    await endCurrent(signal);
     await stopStarted();
     process.exit(130);
   });
