@@ -162,8 +162,73 @@ export function createClientConfig(options: ClientConfigOptions): ClientConfig {
   }) as ClientConfig;
 }
 
+/** Builder methods that set the option of their own name to their one argument. */
+const SETTERS = [
+  'endpoint',
+  'endpointRefreshMs',
+  'contextPath',
+  'namespaceId',
+  'username',
+  'password',
+  'accessKey',
+  'secretKey',
+  'credentialsProvider',
+  'appName',
+  'timeoutMs',
+  'longPollTimeoutMs',
+  'longPollBatchSize',
+  'pollIntervalMs',
+  'pollConcurrency',
+  'backgroundSync',
+  'readYourWritesMs',
+  'logLevel',
+  'logger',
+  'fetch',
+  'storage',
+  'hmacSha1',
+  'addressServer',
+] as const;
+
+/** The setters of {@link ClientConfigBuilder} (one method per option; see {@link ClientConfigOptions}). */
+export interface ClientConfigBuilder {
+  /**
+   * Address server (`host[:port]`); the server list is fetched from `http://{endpoint}/nacos/serverlist`. Needs the
+   * discovery feature: `.addressServer(addressServer)` with `addressServer` from `nacos-edge/address-server`.
+   */
+  endpoint(endpoint: string): this;
+  endpointRefreshMs(ms: number): this;
+  /** Context path of the Nacos API, default `/nacos`; `''` for none. */
+  contextPath(path: string): this;
+  /** Namespace id; `''`, `'public'` or omitted = the public namespace. */
+  namespaceId(namespaceId: string): this;
+  username(username: string): this;
+  password(password: string): this;
+  accessKey(accessKey: string): this;
+  secretKey(secretKey: string): this;
+  credentialsProvider(provider: CredentialsProvider): this;
+  appName(appName: string): this;
+  timeoutMs(ms: number): this;
+  longPollTimeoutMs(ms: number): this;
+  longPollBatchSize(size: number): this;
+  pollIntervalMs(ms: number): this;
+  pollConcurrency(n: number): this;
+  /** `false` for Workers: no background timers; call `tick()` from a Cron Trigger or Durable Object alarm. */
+  backgroundSync(enabled: boolean): this;
+  /** How long this client's reads wait for its own writes to show (default 5000 ms; 0 turns it off). */
+  readYourWritesMs(ms: number): this;
+  logLevel(level: LogLevel): this;
+  logger(logger: Logger): this;
+  fetch(fetchImpl: FetchLike): this;
+  /** Storage for failover entries and snapshots; default in-memory. */
+  storage(storage: StoragePort): this;
+  /** HMAC-SHA1 for Spas signing on pages without `crypto.subtle` (plain http): `nobleHmacSha1` from `nacos-edge/noble`. */
+  hmacSha1(hmacSha1: HmacSha1): this;
+  /** Address-server discovery for `endpoint`: `addressServer` from `nacos-edge/address-server`. */
+  addressServer(discovery: AddressServerDiscovery): this;
+}
+
 /**
- * Fluent builder for a {@link ClientConfig}, in the seed SDK's style.
+ * Fluent builder for a {@link ClientConfig}, in the seed SDK's style: one method per option.
  *
  * @example
  * const clientConfig = new ClientConfigBuilder()
@@ -175,86 +240,20 @@ export function createClientConfig(options: ClientConfigOptions): ClientConfig {
 export class ClientConfigBuilder {
   readonly #options: Record<string, unknown> = {};
 
-  #set<K extends keyof ClientConfigOptions>(key: K, value: ClientConfigOptions[K]): this {
-    this.#options[key] = value;
-    return this;
+  static {
+    // Made in a loop, not written out one by one: 23 look-alike methods cost every bundle ~0.3 kB gzip.
+    for (const name of SETTERS) {
+      (this.prototype as unknown as Record<string, (value: unknown) => ClientConfigBuilder>)[name] = function (this: ClientConfigBuilder, value: unknown) {
+        this.#options[name] = value;
+        return this;
+      };
+    }
   }
 
   /** Comma-separated `host[:port]` or `http(s)://host[:port][/context]` entries; IPv6 in brackets; default port 8848. */
   serverAddress(addresses: string | readonly string[]): this {
-    return this.#set('serverAddresses', typeof addresses === 'string' ? addresses : [...addresses]);
-  }
-  /**
-   * Address server (`host[:port]`); the server list is fetched from `http://{endpoint}/nacos/serverlist`. Needs the
-   * discovery feature: `.addressServer(addressServer)` with `addressServer` from `nacos-edge/address-server`.
-   */
-  endpoint(endpoint: string): this {
-    return this.#set('endpoint', endpoint);
-  }
-  endpointRefreshMs(ms: number): this {
-    return this.#set('endpointRefreshMs', ms);
-  }
-  /** Context path of the Nacos API, default `/nacos`; `''` for none. */
-  contextPath(path: string): this {
-    return this.#set('contextPath', path);
-  }
-  /** Namespace id; `''`, `'public'` or omitted = the public namespace. */
-  namespaceId(namespaceId: string): this {
-    return this.#set('namespaceId', namespaceId);
-  }
-  username(username: string): this {
-    return this.#set('username', username);
-  }
-  password(password: string): this {
-    return this.#set('password', password);
-  }
-  accessKey(accessKey: string): this {
-    return this.#set('accessKey', accessKey);
-  }
-  secretKey(secretKey: string): this {
-    return this.#set('secretKey', secretKey);
-  }
-  credentialsProvider(provider: CredentialsProvider): this {
-    return this.#set('credentialsProvider', provider);
-  }
-  appName(appName: string): this {
-    return this.#set('appName', appName);
-  }
-  timeoutMs(ms: number): this {
-    return this.#set('timeoutMs', ms);
-  }
-  longPollTimeoutMs(ms: number): this {
-    return this.#set('longPollTimeoutMs', ms);
-  }
-  longPollBatchSize(size: number): this {
-    return this.#set('longPollBatchSize', size);
-  }
-  pollIntervalMs(ms: number): this {
-    return this.#set('pollIntervalMs', ms);
-  }
-  pollConcurrency(n: number): this {
-    return this.#set('pollConcurrency', n);
-  }
-  /** `false` for Workers: no background timers; call `tick()` from a Cron Trigger or Durable Object alarm. */
-  backgroundSync(enabled: boolean): this {
-    return this.#set('backgroundSync', enabled);
-  }
-  /** How long this client's reads wait for its own writes to show (default 5000 ms; 0 turns it off). */
-  readYourWritesMs(ms: number): this {
-    return this.#set('readYourWritesMs', ms);
-  }
-  logLevel(level: LogLevel): this {
-    return this.#set('logLevel', level);
-  }
-  logger(logger: Logger): this {
-    return this.#set('logger', logger);
-  }
-  fetch(fetchImpl: FetchLike): this {
-    return this.#set('fetch', fetchImpl);
-  }
-  /** Storage for failover entries and snapshots; default in-memory. */
-  storage(storage: StoragePort): this {
-    return this.#set('storage', storage);
+    this.#options['serverAddresses'] = typeof addresses === 'string' ? addresses : [...addresses];
+    return this;
   }
   /**
    * Parsers for typed reads in more formats: JSON and text are built in; YAML and properties come from
@@ -265,22 +264,16 @@ export class ClientConfigBuilder {
    * new ClientConfigBuilder().serverAddress('127.0.0.1:8848').parsers(yaml).build();
    */
   parsers(...parsers: readonly ConfigParser[]): this {
-    return this.#set('parsers', parsers);
-  }
-  /** HMAC-SHA1 for Spas signing on pages without `crypto.subtle` (plain http): `nobleHmacSha1` from `nacos-edge/noble`. */
-  hmacSha1(hmacSha1: HmacSha1): this {
-    return this.#set('hmacSha1', hmacSha1);
+    this.#options['parsers'] = parsers;
+    return this;
   }
   /**
    * Request signing for AK/SK (`accessKey`/`secretKey` or `credentialsProvider`): `spasSigning` from
    * `nacos-edge/signing`. Apps without AK/SK never ship it.
    */
   signing(signer: RequestSigner): this {
-    return this.#set('signer', signer);
-  }
-  /** Address-server discovery for `endpoint`: `addressServer` from `nacos-edge/address-server`. */
-  addressServer(discovery: AddressServerDiscovery): this {
-    return this.#set('addressServer', discovery);
+    this.#options['signer'] = signer;
+    return this;
   }
   /** Validates and freezes the options. Throws {@link NacosValidationError} naming each bad option. */
   build(): ClientConfig {

@@ -118,3 +118,6 @@ export function abortError(signal: AbortSignal | undefined, what = 'operation'):
   if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError') return new NacosError('TIMEOUT', `${what} timed out`, { cause: reason });
   return new NacosError('ABORTED', `${what} aborted`, { cause: reason });
 }
+
+/** The message of anything thrown, for log lines and wrapped errors. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

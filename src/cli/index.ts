@@ -22,6 +22,7 @@ import {
   type PublishConfigParams,
   type StoragePort,
 } from '../index.js';
+import { messageOf } from '../errors.js';
 import { createStorage } from '../storage/fs.js';
 import { spasSigning } from '../transport/signing.js';
 
@@ -108,7 +109,7 @@ async function readContent(options: { content?: string; file?: string }): Promis
     try {
       return await readFile(options.file, 'utf8');
     } catch (error) {
-      const reason = (error as { code?: string }).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+      const reason = (error as { code?: string }).code === 'ENOENT' ? 'no such file' : messageOf(error);
       throw new CliError(`cannot read --file ${options.file}: ${reason}`, EXIT.usage);
     }
   }
@@ -478,7 +479,7 @@ try {
     // Help and version print and exit 0; anything else is a usage error commander has already explained.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const exitCode = exitCodeFor(error);
     // With --json, the error is a JSON document too (on stderr, like the plain message).
     const json = process.argv.includes('--json');

@@ -1,4 +1,5 @@
 import type { ClientConfig } from '../client-config.js';
+import { messageOf } from '../errors.js';
 import { configMd5 } from '../util/md5.js';
 import { OwnWrites } from '../util/own-writes.js';
 import { parseOrThrow } from '../validation.js';
@@ -77,7 +78,7 @@ export class NacosConfigService extends NacosConfigWatcher {
       .then(
         () => undefined,
         (error: unknown) => {
-          if (!scope.signal.aborted) this.log.debug(`reading back our write of ${key.group}/${key.dataId} failed; the listener loop will bring it (${error instanceof Error ? error.message : String(error)})`);
+          if (!scope.signal.aborted) this.log.debug(`reading back our write of ${key.group}/${key.dataId} failed; the listener loop will bring it (${messageOf(error)})`);
         },
       )
       .finally(() => {

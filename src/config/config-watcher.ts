@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { ClientConfig } from '../client-config.js';
+import { messageOf } from '../errors.js';
 import type { OwnWrites } from '../util/own-writes.js';
 import { DEFAULT_GROUP, fn, groupSchema, dataIdSchema, parseOrThrow, signalSchema } from '../validation.js';
 import { keyFields, NacosConfigReader, typedFields, type TypedConfigOptions } from './config-reader.js';
@@ -131,7 +132,7 @@ export class NacosConfigWatcher extends NacosConfigReader {
           try {
             value = next.md5 === '' ? undefined : await this.typed(next.content, p.format, next.type, p.dataId, p.schema, what);
           } catch (error) {
-            this.log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${error instanceof Error ? error.message : String(error)})`);
+            this.log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${messageOf(error)})`);
             continue;
           }
         }

@@ -1,4 +1,4 @@
-import { isNacosError } from '../errors.js';
+import { isNacosError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { decodeConfigSnapshot, encodeConfigSnapshot, SnapshotWriter, type ConfigSnapshot } from '../storage/records.js';
@@ -67,7 +67,7 @@ export class ReadPath {
       if (snapshot && age <= cache.freshMs + (cache.staleMs ?? 0)) {
         if (age > cache.freshMs) {
           const refresh = this.fromServer(key, undefined).catch((error: unknown) => {
-            this.#log.warn(`background refresh of ${key.group}/${key.dataId} failed: ${error instanceof Error ? error.message : String(error)}`);
+            this.#log.warn(`background refresh of ${key.group}/${key.dataId} failed: ${messageOf(error)}`);
           });
           cache.waitUntil?.(refresh);
         }
@@ -118,7 +118,7 @@ export class ReadPath {
     try {
       return decodeConfigSnapshot(text);
     } catch (error) {
-      this.#log.warn(`ignoring the snapshot of ${key.group}/${key.dataId}: ${error instanceof Error ? error.message : String(error)}`);
+      this.#log.warn(`ignoring the snapshot of ${key.group}/${key.dataId}: ${messageOf(error)}`);
       return undefined;
     }
   }

@@ -1,4 +1,4 @@
-import { NacosError, type ValidationIssue } from '../errors.js';
+import { messageOf, NacosError, type ValidationIssue } from '../errors.js';
 
 /** How config content is parsed for typed reads. `text` passes the string through. */
 export type ConfigFormat = 'json' | 'yaml' | 'properties' | 'text';
@@ -79,7 +79,7 @@ export function parseContent(content: string, format: ConfigFormat, what: string
   try {
     return parse(content);
   } catch (cause) {
-    throw new NacosError('INVALID_CONTENT', `${what}: content is not valid ${format}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new NacosError('INVALID_CONTENT', `${what}: content is not valid ${format}: ${messageOf(cause)}`, { cause });
   }
 }
 

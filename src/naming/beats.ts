@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { eachBounded } from '../util/pool.js';
 import type { InstanceFields } from './protocol.js';
@@ -155,7 +156,7 @@ export class BeatScheduler {
           await beat;
         } catch (error) {
           if (signal.aborted) return;
-          this.#log.warn(`heartbeat of ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}) failed; next try in ${task.intervalMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+          this.#log.warn(`heartbeat of ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}) failed; next try in ${task.intervalMs} ms: ${messageOf(error)}`);
         } finally {
           if (this.#inFlight.get(task.key) === beat) this.#inFlight.delete(task.key);
         }

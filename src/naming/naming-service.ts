@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { ClientConfig } from '../client-config.js';
-import { isNacosError, NacosError } from '../errors.js';
+import { isNacosError, messageOf, NacosError } from '../errors.js';
 import { leveledLogger, type Logger } from '../logger.js';
 import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
@@ -309,7 +309,7 @@ export class NacosNamingService {
     if (failures.length > 0) {
       const error = new NacosError(
         'SERVER',
-        `batchRegisterInstances: ${failures.length} of ${all.length} failed: ${failures.map((f) => `${f.instance} (${f.error instanceof Error ? f.error.message : String(f.error)})`).join('; ')}`,
+        `batchRegisterInstances: ${failures.length} of ${all.length} failed: ${failures.map((f) => `${f.instance} (${messageOf(f.error)})`).join('; ')}`,
         { cause: failures[0]?.error },
       );
       Object.defineProperty(error, 'failures', { value: failures, enumerable: true });
@@ -416,7 +416,7 @@ export class NacosNamingService {
       if (parsed.v !== 1 || !Array.isArray(parsed.service?.hosts)) throw new Error('not a nacos-edge instance-list snapshot');
       return parsed.service;
     } catch (error) {
-      this.#log.warn(`ignoring the instance-list snapshot ${key}: ${error instanceof Error ? error.message : String(error)}`);
+      this.#log.warn(`ignoring the instance-list snapshot ${key}: ${messageOf(error)}`);
       return undefined;
     }
   }
@@ -648,7 +648,7 @@ export class NacosNamingService {
       } catch (error) {
         if (signal.aborted) return;
         failures++;
-        if (failures === 1) this.#log.warn(`subscription ${sub.groupName}/${sub.serviceName}: poll failed; retrying with backoff (${error instanceof Error ? error.message : String(error)})`);
+        if (failures === 1) this.#log.warn(`subscription ${sub.groupName}/${sub.serviceName}: poll failed; retrying with backoff (${messageOf(error)})`);
         try {
           await sleep(backoffMs(failures), signal);
         } catch {

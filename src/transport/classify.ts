@@ -58,16 +58,14 @@ export function notNacos(res: NacosResponse, what: string): NacosError {
 /** Nacos's API never answers with a web page; anything that does is another server on that address. */
 export const isWebPage = (res: NacosResponse): boolean => /^text\/html/i.test(res.headers.get('content-type') ?? '');
 
-/** Spring's error document (`{"timestamp":…,"status":404,"error":"Not Found","path":…}`), which Nacos servers answer for unknown paths. */
-function springError(res: NacosResponse): { status: number; message: string } | undefined {
-  if (!res.body.startsWith('{')) return undefined;
+/** Whether the body is Spring's error document (`{"timestamp":…,"status":404,"error":"Not Found","path":…}`), which Nacos servers answer for unknown paths. */
+function isSpringError(res: NacosResponse): boolean {
   try {
-    const parsed = JSON.parse(res.body) as { status?: unknown; path?: unknown; message?: unknown };
-    if (typeof parsed.status === 'number' && typeof parsed.path === 'string') return { status: parsed.status, message: typeof parsed.message === 'string' ? parsed.message : '' };
+    const parsed = JSON.parse(res.body) as { status?: unknown; path?: unknown } | null;
+    return typeof parsed?.status === 'number' && typeof parsed.path === 'string';
   } catch {
-    // not JSON
+    return false;
   }
-  return undefined;
 }
 
 /**
@@ -81,7 +79,7 @@ export function generationFromV1Answer(res: NacosResponse): ApiGeneration | unde
   if (res.status === 200) return res.headers.has('Content-MD5') ? 'v1' : undefined;
   if (res.status === 404 && /config data not exist/i.test(res.body)) return 'v1';
   if (res.status === 403) return isNacosRefusal(res) ? 'v1' : undefined;
-  if (res.status === 404 || res.status === 410) return springError(res) ? 'v3' : undefined;
+  if (res.status === 404 || res.status === 410) return isSpringError(res) ? 'v3' : undefined;
   return undefined;
 }
 
@@ -100,9 +98,6 @@ export function refusesToken(res: NacosResponse): boolean {
 
 /** Whether an answer of a path of `generation` shows that the server no longer offers that generation. */
 export function contradictsGeneration(res: NacosResponse, generation: ApiGeneration): boolean {
-  if (res.status !== 404 && res.status !== 410) return false;
-  const spring = springError(res);
-  if (!spring) return false;
   // v1 paths: 410 Gone (compatibility off) or Spring's 404 (no handler). v3 paths on a v1 server: Spring's 404.
-  return generation === 'v1' || res.status === 404;
+  return (res.status === 404 || (res.status === 410 && generation === 'v1')) && isSpringError(res);
 }

@@ -1,7 +1,7 @@
 // Address-server discovery: the server list comes from `http://{endpoint}/nacos/serverlist` and is refreshed in the
 // background. An opt-in feature (`nacos-edge/address-server`): apps with a static server list never ship it.
 import type { ClientConfig, FetchLike } from '../client-config.js';
-import { isNacosError, NacosError } from '../errors.js';
+import { isNacosError, messageOf, NacosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { describeNetworkError } from './classify.js';
 import { parseServerList, type ServerAddress, type ServerList } from './servers.js';
@@ -75,7 +75,7 @@ export const addressServer: AddressServerDiscovery = (context) => {
       failures++;
       if (servers.size === 0) throw error;
       if (failures === 1) {
-        log.warn(`could not refresh the server list from the address server; keeping the old one and retrying with backoff (${error instanceof Error ? error.message : String(error)})`);
+        log.warn(`could not refresh the server list from the address server; keeping the old one and retrying with backoff (${messageOf(error)})`);
       }
     } finally {
       clearTimeout(timer);
