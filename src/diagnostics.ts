@@ -1,7 +1,7 @@
 import type { ClientConfig } from './client-config.js';
 import { NacosError } from './errors.js';
 import { leveledLogger } from './logger.js';
-import { login } from './transport/auth.js';
+import { login, LOGIN_TIMEOUT_MS } from './transport/auth.js';
 import type { ApiGeneration } from './transport/classify.js';
 import { Transport } from './transport/http.js';
 
@@ -53,7 +53,7 @@ export async function checkLogin(config: ClientConfig, options: { signal?: Abort
   const log = leveledLogger(config.logger, config.logLevel);
   const transport = new Transport(config, log);
   try {
-    const answer = await login(transport, log, config.username, config.password ?? '', options.signal);
+    const answer = await login(transport, log, config.username, config.password ?? '', options.signal, Math.max(config.timeoutMs, LOGIN_TIMEOUT_MS));
     return { tokenTtlSeconds: answer.tokenTtl };
   } finally {
     transport.close();

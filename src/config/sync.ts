@@ -1,5 +1,5 @@
 import type { ClientConfig } from '../client-config.js';
-import { abortError, isNacosError } from '../errors.js';
+import { abortError, isNacosError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PROBE_QUERY, type Transport } from '../transport/http.js';
 import { eachBounded } from '../util/pool.js';
@@ -214,9 +214,8 @@ export class ConfigSync {
       } catch (error) {
         if (closed.aborted) return;
         if (signal.aborted) continue;
-        const message = error instanceof Error ? error.message : String(error);
-        if (++this.#failures === 1) this.#log.warn(`config sync failed; retrying with backoff (${message})`);
-        else this.#log.debug(`config sync failed again (attempt ${this.#failures}): ${message}`);
+        // The first failure is a warning; the ones after it while the outage lasts, debug lines.
+        this.#log[++this.#failures === 1 ? 'warn' : 'debug'](`config sync failed (attempt ${this.#failures}); retrying with backoff: ${messageOf(error)}`);
         try {
           await sleep(backoffMs(this.#failures), signal);
         } catch {

@@ -2,7 +2,7 @@ import type { ClientConfig, FetchLike } from '../client-config.js';
 import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { onAbort } from '../util/abort.js';
-import { login, TokenManager } from './auth.js';
+import { login, LOGIN_TIMEOUT_MS, TokenManager } from './auth.js';
 import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
 import type { ServerDiscovery } from './endpoint.js';
 import { ServerList, type ServerAddress } from './servers.js';
@@ -27,8 +27,11 @@ export interface NacosRequest {
   sign?: SignTarget;
   /** Send the access token (default true). */
   auth?: boolean;
-  /** Statuses that move on to the next server. Default: 500, 502, 503, 504. */
-  retryOn?: (status: number, body: string) => boolean;
+  /**
+   * Answers that move on to the next server. Default: 500, 502, 503, 504. A 2xx it refuses is no Nacos answer
+   * (a middlebox's, another service's) and is reported as such.
+   */
+  retryOn?: (status: number, body: string, headers: Headers) => boolean;
   /** Only this server (no rotation). */
   server?: ServerAddress | undefined;
 }
@@ -141,8 +144,8 @@ export class Transport {
         failures.push(notNacos(res, what));
         continue;
       }
-      if (retryOn(res.status, res.body)) {
-        failures.push(new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
+      if (retryOn(res.status, res.body, res.headers)) {
+        failures.push(res.status < 300 ? notNacos(res, what) : new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
         continue;
       }
       this.#noticeContradiction(res, req.path);
@@ -239,7 +242,8 @@ export class Transport {
   #tokenManager(): TokenManager | undefined {
     const { username, password } = this.#config;
     if (username === undefined) return undefined;
-    this.#tokens ??= new TokenManager(() => this.#shared((lifetime) => login(this, this.#log, username, password ?? '', lifetime)));
+    const timeoutMs = Math.max(this.#config.timeoutMs, LOGIN_TIMEOUT_MS);
+    this.#tokens ??= new TokenManager(() => this.#shared((lifetime) => login(this, this.#log, username, password ?? '', lifetime, timeoutMs)));
     return this.#tokens;
   }
 
