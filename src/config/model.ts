@@ -47,8 +47,12 @@ export interface CallOptions {
 
 export const NOT_FOUND: ConfigRead = Object.freeze({ found: false, content: '', md5: '', type: undefined, encryptedDataKey: undefined });
 
-/** Reads retry on 409 (the server is dumping that config) as well as on 5xx. */
-export const READ_RETRY = (status: number) => status === 409 || status >= 500;
+/** Reads go to the next server on 409 (the server is dumping that config) and 5xx. */
+const retryRead = (status: number) => status === 409 || status >= 500;
+/** …and on a v1 200 without the `Content-MD5` every Nacos sends with a config (junk is never taken for content). */
+export const V1_READ_RETRY = (status: number, _body: string, headers: Headers) => retryRead(status) || (status === 200 && !headers.has('Content-MD5'));
+/** …and on a v3 200 that is not a JSON envelope. */
+export const V3_READ_RETRY = (status: number, body: string) => retryRead(status) || (status === 200 && !body.startsWith('{'));
 
 export const tenantParam = (key: ConfigKey) => (key.tenant === '' ? undefined : key.tenant);
 

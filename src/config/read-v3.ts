@@ -3,7 +3,7 @@ import { NacosError } from '../errors.js';
 import { envelopeError, parseEnvelope } from '../transport/envelope.js';
 import type { Transport } from '../transport/http.js';
 import { configMd5 } from '../util/md5.js';
-import { describeKey, NOT_FOUND, READ_RETRY, tenantParam, type CallOptions, type ConfigKey, type ConfigRead } from './model.js';
+import { describeKey, NOT_FOUND, V3_READ_RETRY, tenantParam, type CallOptions, type ConfigKey, type ConfigRead } from './model.js';
 
 /** Reads one config through the v3 client API. */
 export async function v3Read(transport: Transport, key: ConfigKey, options: CallOptions): Promise<ConfigRead> {
@@ -20,7 +20,7 @@ export async function v3Read(transport: Transport, key: ConfigKey, options: Call
     sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
     signal: options.signal,
     server: options.server,
-    retryOn: READ_RETRY,
+    retryOn: V3_READ_RETRY,
   });
   const envelope = parseEnvelope(res, what);
   if (envelope.code === 20004) return NOT_FOUND;

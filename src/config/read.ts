@@ -3,9 +3,8 @@
 import { NacosUnavailableError } from '../errors.js';
 import { errorForStatus, notNacos, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
 import type { Transport } from '../transport/http.js';
-import { configMd5 } from '../util/md5.js';
 import { sleep } from '../util/time.js';
-import { describeKey, NOT_FOUND, READ_RETRY, tenantParam, type CallOptions, type ConfigKey, type ConfigRead } from './model.js';
+import { describeKey, NOT_FOUND, V1_READ_RETRY, tenantParam, type CallOptions, type ConfigKey, type ConfigRead } from './model.js';
 import { v3Read } from './read-v3.js';
 
 /** Reads one config through the generation's read API. */
@@ -58,7 +57,7 @@ function v1Read(transport: Transport, key: ConfigKey, options: CallOptions): Pro
     sign: { kind: 'config', tenant: tenantParam(key), group: key.group },
     signal: options.signal,
     server: options.server,
-    retryOn: READ_RETRY,
+    retryOn: V1_READ_RETRY,
   });
 }
 
@@ -68,7 +67,8 @@ function v1Answer(res: NacosResponse, key: ConfigKey): ConfigRead {
   return {
     found: true,
     content: res.body,
-    md5: res.headers.get('Content-MD5') ?? configMd5(res.body),
+    // Present: an answer without it went to the next server (V1_READ_RETRY).
+    md5: res.headers.get('Content-MD5') ?? '',
     type: res.headers.get('Config-Type') ?? undefined,
     encryptedDataKey: res.headers.get('Encrypted-Data-Key') ?? undefined,
   };

@@ -1,6 +1,7 @@
 // Faults the real server cannot be made to produce on demand, against FAKE fetch functions.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientConfig, isNacosError, NacosConfigService } from '../../src/index.js';
+import { createFakeNacos } from './fake-nacos.js';
 
 const services: NacosConfigService[] = [];
 afterEach(async () => {
@@ -120,4 +121,32 @@ describe('a server that goes silent while it holds the long poll', () => {
     // own timeout (40 s).
     expect(Date.now() - changedAt).toBeLessThan(10_000);
   }, 30_000);
+});
+
+describe('a member that answers 200 with something no Nacos sends (a broken middlebox)', () => {
+  // The fault suite's "malformed" fault found it: on 3.x the read failed instead of asking the next member; on 2.x the
+  // junk could be taken for the config's content.
+  for (const generation of ['v1', 'v3'] as const) {
+    it(`is passed over for the next member, never read as content (${generation})`, async () => {
+      const fake = createFakeNacos({ generation });
+      fake.setConfig('k', 'from nacos');
+      let broken = false;
+      const asked: string[] = [];
+      const config = await service(
+        async (input, init) => {
+          const request = input instanceof Request ? input : new Request(input, init);
+          const host = new URL(request.url).host;
+          if (broken) asked.push(host);
+          if (broken && host === 'flaky.test:8848') return new Response('<<not nacos>>\x00{"code":', { headers: { 'Content-Type': 'text/plain' } });
+          return fake.fetch(request);
+        },
+        { serverAddresses: 'flaky.test,good.test' },
+      );
+      // The generation is known and the flaky member preferred when it breaks.
+      expect(await config.getConfig({ dataId: 'k' })).toBe('from nacos');
+      broken = true;
+      expect(await config.getConfig({ dataId: 'k' })).toBe('from nacos');
+      expect(asked).toEqual(['flaky.test:8848', 'good.test:8848']);
+    });
+  }
 });
