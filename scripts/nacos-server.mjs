@@ -455,10 +455,17 @@ function officialCommand(state) {
       // The Nacos 3.2 surface: every v1/v2 client endpoint answers 410 Gone.
       '-Dnacos.core.api.compatibility.client.enabled=false',
     );
+    // A 3.x cluster member checks, at start-up, whether old configs need a namespace migration, by raft reads
+    // that fail until the config group has a leader; after 3 tries 1 s apart the member exits. Members starting
+    // together on two cores take longer than that to elect one: they keep trying for 10 s instead. (Two later steps
+    // of that migration fail on every try with embedded storage in 3.0.3, "RowMapper must not be null", and are
+    // skipped after their tries: each try is a second of start-up, so the count stays small.)
+    if (state.cluster) args.push('-Dnacos.namespace.migrate.retry.times=10');
   } else {
     args.push(`-Dserver.port=${state.port}`);
   }
-  args.push('-jar', join(dir, 'target', 'nacos-server.jar'));
+  // As bin/startup.sh does: the server's own log files (nacos.log, config-server.log, alipay-jraft.log, …) under $nacos.home/logs.
+  args.push('-jar', join(dir, 'target', 'nacos-server.jar'), `--logging.config=${dir}/conf/nacos-logback.xml`);
   return { command: 'java', args, env: { ...process.env } };
 }
 
