@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: type-check, build and lint the package while the official Nacos servers start (all four at once),
 // then every suite against them: vitest (unit, integration once per API generation, workerd, Chromium) and the
-// Deno, Bun and Node-LTS suites with the examples (scripts/test-runtimes.mjs). Servers this run started are
-// stopped at the end, also on Ctrl-C; servers that were running before (npm run nacos:start) are left alone.
+// Deno, Bun and Node-LTS suites with the examples (scripts/test-runtimes.mjs), then the fault suite against an
+// official 2.5.1 and an official 3.0.3 cluster (scripts/chaos.mjs). Servers this run started are stopped at the end,
+// also on Ctrl-C; servers that were running before (npm run nacos:start) are left alone.
 import { spawn } from 'node:child_process';
 import { ensureTargets, formatDuration, stopServer } from './nacos-server.mjs';
 
@@ -98,7 +99,10 @@ if (result.error) {
   for (const [generation, t] of Object.entries(result.targets)) log(`${generation}: ${t.version} at ${t.serverAddr}, auth on at ${t.auth.serverAddr}`);
   const vitest = await run('npx', ['vitest', 'run']);
   const runtimes = await run('node', ['scripts/test-runtimes.mjs']);
-  status = vitest !== 0 || runtimes !== 0 ? 1 : 0;
+  // The fault suite last, on clusters of its own: the servers above are stopped first (memory, and two cores).
+  await stopStarted();
+  const chaos = await run('node', ['scripts/chaos.mjs', '--ci', '--json', process.env.CHAOS_JSON_OUTPUT ?? '.nacos/chaos/vitest']);
+  status = vitest !== 0 || runtimes !== 0 || chaos !== 0 ? 1 : 0;
 }
 
 await stopStarted();

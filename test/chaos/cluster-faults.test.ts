@@ -1,9 +1,38 @@
 // Faults of the cluster itself and of the whole network, and the client's own lifecycle under load: a member killed
-// and restarted, every member unreachable for 30 s, naming through a silent member, and 100 clients re-created.
+// and restarted, the raft leader killed, every member unreachable for 30 s, a 5xx storm on every member, naming
+// through a silent, a killed and an unreachable cluster, and 100 clients re-created. Tokens live 8 s, so every
+// scenario also crosses token expiry.
 import { inject, describe, expect, it } from 'vitest';
 import { restartServer, stopServer } from '../../scripts/nacos-server.mjs';
-import { createClientConfig, NacosConfigWatcher, NacosNamingService, type Instance } from '../../src/index.js';
-import { configScenario, countingUnhandled, expectNothingLost, proxies, quietReport, record, sleep } from './scenario.js';
+import { NacosConfigWatcher, NacosNamingService } from '../../src/index.js';
+import { activeTimers, clusterConfig, configScenario, countingUnhandled, expectNothingLost, expectRegistrationKept, namingScenario, proxies, quietReport, record, sleep } from './scenario.js';
+
+/** Stops the member and starts it again on the same port and data after `downMs`. */
+async function bounce(profile: string, downMs: number): Promise<void> {
+  await stopServer(profile, { keepState: true });
+  await sleep(downMs);
+  await restartServer(profile);
+}
+
+/** An admin token from `member` (the cluster API needs one with auth on). */
+async function adminToken(member: string): Promise<string> {
+  const { generation, username, password } = inject('cluster');
+  const path = generation === 'v3' ? '/nacos/v3/auth/user/login' : '/nacos/v1/auth/login';
+  const res = await fetch(`http://${member}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }) });
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+/** The index of the member leading the raft group of the config data, as `member` sees it (-1 when none). */
+async function configLeader(member: string): Promise<number> {
+  const { generation, members } = inject('cluster');
+  const path = generation === 'v3' ? '/nacos/v3/admin/core/cluster/node/list' : '/nacos/v1/core/cluster/nodes';
+  const res = await fetch(`http://${member}${path}`, { headers: { accessToken: await adminToken(member) } });
+  type Node = { extendInfo?: { raftMetaData?: { metaDataMap?: Record<string, { leader?: string }> } } };
+  const nodes = ((await res.json()) as { data: Node[] }).data;
+  const leader = nodes.map((n) => n.extendInfo?.raftMetaData?.metaDataMap?.['nacos_config']?.leader).find((l) => l !== undefined);
+  // The leader's raft address is its main port - 1000.
+  return members.findIndex((m) => leader !== undefined && Number(m.split(':')[1]) - 1000 === Number(leader.split(':')[1]));
+}
 
 describe('config listeners when the cluster fails', () => {
   it('the member the client talks to is killed and restarted', async () => {
@@ -12,11 +41,7 @@ describe('config listeners when the cluster fails', () => {
       scenario: 'preferred member killed, restarted',
       fault: { kind: 'pass' },
       faultMs: 6000,
-      during: async () => {
-        await stopServer(profiles[0]!, { keepState: true });
-        await sleep(4000);
-        await restartServer(profiles[0]!);
-      },
+      during: () => bounce(profiles[0]!, 4000),
       note: 'the process stops (connections refused) and comes back on the same port and data',
     });
     expectNothingLost(report);
@@ -25,14 +50,7 @@ describe('config listeners when the cluster fails', () => {
 
   it('the raft leader of the config data is killed (a leader change) while versions are written', async () => {
     const { members, profiles } = inject('cluster');
-    const leaderIndex = async () => {
-      const res = await fetch(`http://${members[1]}/nacos/v1/core/cluster/nodes`);
-      const nodes = ((await res.json()) as { data: { ip: string; port: number; extendInfo?: { raftMetaData?: { metaDataMap?: Record<string, { leader?: string }> } } }[] }).data;
-      // The leader's raft address is its main port - 1000.
-      const leader = nodes[0]?.extendInfo?.raftMetaData?.metaDataMap?.['nacos_config']?.leader;
-      return members.findIndex((m) => leader !== undefined && Number(m.split(':')[1]) - 1000 === Number(leader.split(':')[1]));
-    };
-    const index = await leaderIndex();
+    const index = await configLeader(members[1]!);
     expect(index).toBeGreaterThanOrEqual(0);
     // The writer writes to the second member: when it is the leader, kill the third (a follower would not change the
     // leader); otherwise the leader goes while the writer's member stays.
@@ -41,11 +59,7 @@ describe('config listeners when the cluster fails', () => {
       scenario: `config raft leader killed (member ${victim + 1}), restarted`,
       fault: { kind: 'pass' },
       faultMs: 8000,
-      during: async () => {
-        await stopServer(profiles[victim]!, { keepState: true });
-        await sleep(6000);
-        await restartServer(profiles[victim]!);
-      },
+      during: () => bounce(profiles[victim]!, 6000),
       note: index === 1 ? 'the leader was the writer’s member: a follower was killed instead' : 'a new leader is elected while the writer keeps publishing',
     });
     expectNothingLost(report);
@@ -65,67 +79,71 @@ describe('config listeners when the cluster fails', () => {
     // Back within one backoff step (≤ 10 s) and a read of the network's return.
     expect(report.maxStalenessMs).toBeLessThan(30_000 + 10_000 + 3000);
   }, 180_000);
+
+  it('a 5xx storm: every member answers 503 for 15 s', async () => {
+    const report = await configScenario({
+      scenario: '5xx storm on every member 15 s',
+      fault: { kind: 'http-error', status: 503 },
+      faulty: [0, 1, 2],
+      faultMs: 15_000,
+      note: 'requests per second at all three members together during the storm',
+    });
+    expectNothingLost(report);
+    // The same backoff as an outage (each round tries every member once), plus the held-poll check every 5 s.
+    expect(report.faultyRequestsPerSecond).toBeLessThanOrEqual(2);
+    expect(report.maxStalenessMs).toBeLessThan(15_000 + 10_000 + 3000);
+  }, 180_000);
 });
 
-describe('naming through a silent member', () => {
-  it('an instance registered through the member that goes silent stays listed, and no subscriber gets an empty list', async () => {
-    const { members } = inject('cluster');
-    const fronts = await proxies();
-    const registrant = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: fronts.map((p) => p.address), logLevel: 'silent', timeoutMs: 2000 }));
-    const observer = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: members[2]!, logLevel: 'silent' }));
-    const serviceName = `chaos-svc-${Date.now()}`;
-    const pushes: Instance[][] = [];
-    try {
-      const { value: listedAfter, unhandled } = await countingUnhandled(async () => {
-        await registrant.registerInstance({ serviceName, ip: '10.99.0.1', port: 8080 });
-        await observer.subscribe({ serviceName, intervalMs: 500, subscribeCallback: (instances) => void pushes.push(instances) });
-        const deadline = Date.now() + 20_000;
-        while (!pushes.some((list) => list.length === 1) && Date.now() < deadline) await sleep(50);
-        // Silent for 20 s: longer than the instance's heartbeat timeout (15 s), so only beats that found another
-        // member kept it alive.
-        fronts[0]!.set({ kind: 'blackhole' });
-        await sleep(20_000);
-        fronts[0]!.set({ kind: 'pass' });
-        const hosts = await observer.listInstances({ serviceName });
-        return hosts.filter((h) => h.ip === '10.99.0.1' && h.healthy).length;
-      });
-      const empties = pushes.filter((list) => list.length === 0).length;
-      record(
-        quietReport({
-          scenario: 'naming: registrant behind a silent member 20 s',
-          fault: 'blackhole',
-          published: 1,
-          delivered: listedAfter,
-          lastDelivered: listedAfter === 1,
-          unhandledRejections: unhandled,
-          note: `instance listed healthy after the fault: ${listedAfter === 1 ? 'yes' : 'no'}; empty lists pushed: ${empties}`,
-        }),
-      );
-      expect(pushes.some((list) => list.length === 1)).toBe(true);
-      expect(listedAfter).toBe(1);
-      expect(empties).toBe(0);
-      expect(unhandled).toBe(0);
-    } finally {
-      await registrant.shutdown({ deregister: true });
-      await observer.shutdown();
-      await Promise.all(fronts.map((p) => p.close()));
-    }
+// Naming scenarios against the 2.5.1 cluster only: an official 3.0.3 cluster on loopback does not replicate
+// HTTP-registered ephemeral instances reliably (registered through one member, another never lists it; after a member
+// restart no member replicates at all: checked with plain HTTP calls, no client of ours in between), so a fault there
+// would measure the server's replication, not the client.
+const describeNaming = inject('cluster').generation === 'v1' ? describe : () => undefined;
+
+describeNaming('naming when the cluster fails', () => {
+  it('the registrant’s member goes silent for 20 s (longer than the heartbeat timeout)', async () => {
+    const outcome = await namingScenario({ scenario: 'naming: registrant’s member silent 20 s', fault: { kind: 'blackhole' }, faultMs: 20_000 });
+    expectRegistrationKept(outcome);
+    // The instance never lapsed: beats found another member within the heartbeat timeout.
+    expect(outcome.relistedMs).toBeLessThan(2000);
   }, 120_000);
+
+  it('the registrant’s member is killed and restarted', async () => {
+    const { profiles } = inject('cluster');
+    const outcome = await namingScenario({
+      scenario: 'naming: registrant’s member killed, restarted',
+      fault: { kind: 'pass' },
+      faultMs: 8000,
+      during: () => bounce(profiles[0]!, 6000),
+    });
+    expectRegistrationKept(outcome);
+  }, 180_000);
+
+  it('every member unreachable for 30 s: the instance lapses on the servers and is registered again once they are back', async () => {
+    const outcome = await namingScenario({
+      scenario: 'naming: every member unreachable 30 s',
+      fault: { kind: 'reset' },
+      faulty: [0, 1, 2],
+      faultMs: 30_000,
+      note: 'the servers drop the silent instance (heartbeat timeout 15 s, delete after 30 s); the next beat registers it again',
+    });
+    expectRegistrationKept(outcome);
+    // One beat every 5 s, each tried on the 3 members: at most 0.6 connection attempts a second for one instance.
+    expect(outcome.requestsPerSecond).toBeLessThanOrEqual(1);
+  }, 180_000);
 });
 
 describe('lifecycle under load', () => {
   it('100 clients created, used and shut down, three times over: no timer or socket of ours left behind', async () => {
     const fronts = await proxies();
-    const ours = () => {
-      const resources = process.getActiveResourcesInfo();
-      return { timers: resources.filter((r) => r === 'Timeout').length, sockets: resources.filter((r) => r === 'TCPSocketWrap').length };
-    };
+    const ours = () => ({ timers: activeTimers(), sockets: process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length });
     const before = ours();
     const { unhandled } = await countingUnhandled(async () => {
       for (let round = 0; round < 3; round++) {
         const clients = await Promise.all(
           Array.from({ length: 100 }, async (_, i) => {
-            const config = createClientConfig({ serverAddresses: fronts.map((p) => p.address), logLevel: 'silent' });
+            const config = clusterConfig(fronts.map((p) => p.address));
             const watcher = await NacosConfigWatcher.createConfigWatcher(config);
             const naming = await NacosNamingService.createNamingService(config);
             await watcher.addListener(`chaos-load-${i % 10}`, 'DEFAULT_GROUP', () => {});
@@ -150,6 +168,7 @@ describe('lifecycle under load', () => {
         fault: 'none',
         lastDelivered: true,
         unhandledRejections: unhandled,
+        timersLeft: Math.max(0, after.timers - before.timers),
         note: `timers ${before.timers} → ${after.timers}, sockets ${before.sockets} → ${after.sockets} (before → after shutdown)`,
       }),
     );

@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { expect, inject } from 'vitest';
-import { createClientConfig, NacosConfigService, NacosConfigWatcher, type ClientConfigOptions } from '../../src/index.js';
+import { createClientConfig, NacosConfigService, NacosConfigWatcher, NacosNamingService, type ClientConfig, type ClientConfigOptions, type Instance } from '../../src/index.js';
 import { waitFor } from '../integration/helpers.js';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
 
@@ -13,6 +13,8 @@ export const RESULTS = resolve(process.env.CHAOS_RESULTS ?? '.nacos/chaos/result
 
 /** One row of the reliability table. */
 export interface ScenarioReport {
+  /** The cluster's server version (`nacos 2.5.1`). */
+  server: string;
   scenario: string;
   fault: string;
   /** Versions published while the scenario ran. */
@@ -31,6 +33,8 @@ export interface ScenarioReport {
   duplicated: number;
   /** Deliveries older than one delivered before them. */
   outOfOrder: number;
+  /** Deliveries of content nobody published (a faulty member's junk taken for the config). */
+  foreign: number;
   /** Whether the last published version reached the listener. */
   lastDelivered: boolean;
   /** From the last publish to its delivery. */
@@ -39,26 +43,40 @@ export interface ScenarioReport {
   faultyRequestsPerSecond: number;
   /** Unhandled rejections seen while the scenario ran. */
   unhandledRejections: number;
+  /** Logins the client under test made through the proxies (tokens live 8 s: more than one means it crossed an expiry). */
+  logins: number;
+  /** Timers of the clients left once they were shut down (must be 0). */
+  timersLeft: number;
   /** Free-form notes: what the numbers mean for this fault. */
   note?: string;
 }
 
-/** The invariants every config scenario must keep, whatever the fault: the last version delivered, nothing twice, nothing out of order, no unhandled rejection. */
+/**
+ * The invariants every config scenario must keep, whatever the fault: the last version delivered, nothing twice,
+ * nothing out of order, no unhandled rejection, no timer left after shutdown, and a token expiry crossed (a second login).
+ */
 export function expectNothingLost(report: ScenarioReport): void {
   expect(report.lastDelivered).toBe(true);
   expect(report.duplicated).toBe(0);
   expect(report.outOfOrder).toBe(0);
+  expect(report.foreign).toBe(0);
   expect(report.unhandledRejections).toBe(0);
+  expect(report.timersLeft).toBe(0);
+  expect(report.logins).toBeGreaterThanOrEqual(2);
 }
 
 /** A report of a scenario that publishes nothing (naming, lifecycle): the counts that do not apply are zero. */
 export const quietReport = (fields: Pick<ScenarioReport, 'scenario' | 'fault' | 'lastDelivered' | 'unhandledRejections' | 'note'> & Partial<ScenarioReport>): ScenarioReport => ({
+  server: inject('cluster').version,
+  logins: 0,
+  timersLeft: 0,
   published: 0,
   delivered: 0,
   superseded: 0,
   maxStalenessMs: 0,
   duplicated: 0,
   outOfOrder: 0,
+  foreign: 0,
   recoveryMs: 0,
   faultyRequestsPerSecond: 0,
   ...fields,
@@ -73,6 +91,22 @@ export const describeFault = (fault: Fault): string =>
   fault.kind === 'latency' ? `latency ${fault.ms} ms` : fault.kind === 'http-error' ? `HTTP ${fault.status}` : fault.kind === 'truncate' ? `truncated after ${fault.bytes} B` : fault.kind;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A client config for the cluster: its admin login, quiet logs, and `options` on top. */
+export function clusterConfig(serverAddresses: string | string[], options: Partial<ClientConfigOptions> = {}): ClientConfig {
+  const { username, password } = inject('cluster');
+  return createClientConfig({ serverAddresses, username, password, logLevel: (process.env.CHAOS_LOG_LEVEL as 'debug' | undefined) ?? 'silent', ...options });
+}
+
+/** Timers alive in this process right now (the clients' own, once nothing else runs). */
+export const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+/** Waits (up to 5 s) until no more timers are alive than `before`, and returns how many are left over it. */
+export async function timersLeftOver(before: number): Promise<number> {
+  const deadline = Date.now() + 5000;
+  while (activeTimers() > before && Date.now() < deadline) await sleep(50);
+  return Math.max(0, activeTimers() - before);
+}
 
 /** A proxy in front of every member, in member order. */
 export async function proxies(): Promise<FaultProxy[]> {
@@ -117,10 +151,14 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
   const fronts = await proxies();
   const faulty = (options.faulty ?? [0]).map((i) => fronts[i]!);
   const publishEveryMs = options.publishEveryMs ?? 500;
+  const timersBefore = activeTimers();
   // The writer goes straight to the members, the second first (the fault suite cuts only the watcher off).
-  const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: [members[1]!, members[2]!, members[0]!], logLevel: 'silent' }));
+  const writer = await NacosConfigService.createConfigService(clusterConfig([members[1]!, members[2]!, members[0]!]));
   const watcher = await NacosConfigWatcher.createConfigWatcher(
-    createClientConfig({ serverAddresses: fronts.map((p) => p.address), logLevel: 'silent', timeoutMs: 2000, longPollTimeoutMs: 10_000, ...options.client }),
+    clusterConfig(
+      fronts.map((p) => p.address),
+      { timeoutMs: 2000, longPollTimeoutMs: 10_000, pollIntervalMs: 1000, ...options.client },
+    ),
   );
   const dataId = `chaos-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const deliveries: number[] = [];
@@ -142,7 +180,12 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
       await publish('v0');
       publishedAt.push(Date.now());
       await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', { what: 'v0 to be readable' });
+      let foreign = 0;
       await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => {
+        if (!/^v\d+$/.test(content)) {
+          foreign++;
+          return;
+        }
         deliveries.push(Number(content.slice(1)));
         deliveredAt.push(Date.now());
       });
@@ -190,6 +233,7 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
         maxStalenessMs = Math.max(maxStalenessMs, at - publishedAt[v]!);
       }
       return {
+        server: inject('cluster').version,
         scenario: options.scenario,
         fault: describeFault(options.fault),
         published,
@@ -198,17 +242,123 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
         maxStalenessMs,
         duplicated,
         outOfOrder,
+        foreign,
         lastDelivered: seen.has(last),
         recoveryMs: seen.has(last) ? recoveryMs : -1,
         faultyRequestsPerSecond: Math.round((faultyRequests / (faultMs / 1000)) * 10) / 10,
         ...(options.note ? { note: options.note } : {}),
       };
     });
-    const report = { ...value, unhandledRejections: unhandled };
+    const logins = fronts.reduce((sum, p) => sum + p.counts.logins, 0);
+    await Promise.all([watcher.shutdown(), writer.shutdown()]);
+    await Promise.all(fronts.map((p) => p.close()));
+    const report = { ...value, unhandledRejections: unhandled, logins, timersLeft: await timersLeftOver(timersBefore) };
     record(report);
     return report;
   } finally {
     await Promise.all([watcher.shutdown(), writer.shutdown()]);
     await Promise.all(fronts.map((p) => p.close()));
   }
+}
+
+export interface NamingScenarioOptions {
+  scenario: string;
+  fault: Fault;
+  /** Which proxies get the fault (default: the first, the member the registrant prefers). */
+  faulty?: number[];
+  /** How long the fault lasts. */
+  faultMs: number;
+  /** Run while the fault is on (a member restart, …) instead of (or besides) the proxy fault. */
+  during?: () => Promise<void>;
+  note?: string;
+}
+
+/** What a naming scenario found, besides the report row. */
+export interface NamingOutcome {
+  report: ScenarioReport;
+  /** Lists the subscriber got that were empty. */
+  emptyPushes: number;
+  /** From the end of the fault until the instance was listed healthy again (-1: not within 30 s). */
+  relistedMs: number;
+  /** Requests that reached the faulty members' proxies while the fault lasted, per second. */
+  requestsPerSecond: number;
+}
+
+/**
+ * A registrant behind the proxies (the first member preferred) registers one instance and keeps it alive by
+ * heartbeats; a subscriber straight to the third member follows the service. The fault hits the chosen proxies for
+ * `faultMs`; afterwards the instance must be listed healthy again and the subscriber must never have had an empty list.
+ */
+export async function namingScenario(options: NamingScenarioOptions): Promise<NamingOutcome> {
+  const { members } = inject('cluster');
+  const fronts = await proxies();
+  const faulty = (options.faulty ?? [0]).map((i) => fronts[i]!);
+  const timersBefore = activeTimers();
+  const registrant = await NacosNamingService.createNamingService(clusterConfig(fronts.map((p) => p.address), { timeoutMs: 2000 }));
+  const observer = await NacosNamingService.createNamingService(clusterConfig(members[2]!));
+  const serviceName = `chaos-svc-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
+  const ip = `10.99.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+  const pushes: Instance[][] = [];
+  const listed = async () => (await observer.listInstances({ serviceName, healthyOnly: true })).some((h) => h.ip === ip);
+  let shutDown = false;
+  try {
+    const { value, unhandled } = await countingUnhandled(async () => {
+      await registrant.registerInstance({ serviceName, ip, port: 8080 });
+      await observer.subscribe({ serviceName, intervalMs: 500, subscribeCallback: (instances) => void pushes.push(instances) });
+      await waitFor(async () => pushes.some((list) => list.some((h) => h.ip === ip)), { what: 'the subscriber to see the instance', timeoutMs: 20_000 });
+      for (const p of faulty) p.set(options.fault);
+      for (const p of faulty) p.resetCounts();
+      const faultStart = Date.now();
+      await Promise.all([sleep(options.faultMs), options.during?.()]);
+      const faultRequests = faulty.reduce((sum, p) => sum + (options.fault.kind === 'reset' ? p.counts.connections : p.counts.requests), 0);
+      const faultSeconds = (Date.now() - faultStart) / 1000;
+      for (const p of faulty) p.set({ kind: 'pass' });
+      const faultEnd = Date.now();
+      let relistedMs = -1;
+      while (Date.now() - faultEnd < 30_000) {
+        if (await listed().catch(() => false)) {
+          relistedMs = Date.now() - faultEnd;
+          break;
+        }
+        await sleep(200);
+      }
+      return { relistedMs, requestsPerSecond: Math.round((faultRequests / faultSeconds) * 10) / 10 };
+    });
+    const logins = fronts.reduce((sum, p) => sum + p.counts.logins, 0);
+    await registrant.shutdown({ deregister: true });
+    await observer.shutdown();
+    shutDown = true;
+    await Promise.all(fronts.map((p) => p.close()));
+    const emptyPushes = pushes.filter((list) => list.length === 0).length;
+    const report: ScenarioReport = {
+      ...quietReport({
+        scenario: options.scenario,
+        fault: describeFault(options.fault),
+        lastDelivered: value.relistedMs >= 0,
+        unhandledRejections: unhandled,
+        note: `${options.note ? `${options.note}; ` : ''}listed healthy again ${value.relistedMs >= 0 ? `${value.relistedMs} ms after the fault` : '**not within 30 s**'}; empty lists pushed: ${emptyPushes}`,
+      }),
+      published: 1,
+      delivered: value.relistedMs >= 0 ? 1 : 0,
+      recoveryMs: value.relistedMs,
+      faultyRequestsPerSecond: value.requestsPerSecond,
+      logins,
+      timersLeft: await timersLeftOver(timersBefore),
+    };
+    record(report);
+    return { report, emptyPushes, ...value };
+  } finally {
+    if (!shutDown) await Promise.all([registrant.shutdown({ deregister: true }), observer.shutdown()]);
+    await Promise.all(fronts.map((p) => p.close()));
+  }
+}
+
+/** The invariants of every naming scenario: listed again within the heartbeat timeout (15 s), no empty list, no leaks. */
+export function expectRegistrationKept(outcome: NamingOutcome): void {
+  expect(outcome.relistedMs).toBeGreaterThanOrEqual(0);
+  expect(outcome.relistedMs).toBeLessThan(15_000);
+  expect(outcome.emptyPushes).toBe(0);
+  expect(outcome.report.unhandledRejections).toBe(0);
+  expect(outcome.report.timersLeft).toBe(0);
+  expect(outcome.report.logins).toBeGreaterThanOrEqual(2);
 }

@@ -5,9 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { inject, expect, it } from 'vitest';
-import { createClientConfig, NacosConfigService, NacosConfigWatcher, NacosNamingService } from '../../src/index.js';
+import { NacosConfigService, NacosConfigWatcher, NacosNamingService } from '../../src/index.js';
 import type { Fault } from '../support/fault-proxy.js';
-import { countingUnhandled, describeFault, proxies, sleep } from './scenario.js';
+import { clusterConfig, countingUnhandled, describeFault, proxies, sleep } from './scenario.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const KEYS = 1000;
@@ -34,10 +34,10 @@ it(`soak: ${MINUTES} min, ${KEYS} watched configs, ${INSTANCES} instances, rando
   const { members } = inject('cluster');
   const fronts = await proxies();
   const addresses = fronts.map((p) => p.address);
-  const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: members[1]!, logLevel: 'silent' }));
-  const watcher = await NacosConfigWatcher.createConfigWatcher(createClientConfig({ serverAddresses: addresses, logLevel: 'silent', timeoutMs: 2000 }));
-  const naming = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: addresses, logLevel: 'silent', timeoutMs: 2000 }));
-  const observer = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: members[2]!, logLevel: 'silent' }));
+  const writer = await NacosConfigService.createConfigService(clusterConfig(members[1]!));
+  const watcher = await NacosConfigWatcher.createConfigWatcher(clusterConfig(addresses, { timeoutMs: 2000 }));
+  const naming = await NacosNamingService.createNamingService(clusterConfig(addresses, { timeoutMs: 2000 }));
+  const observer = await NacosNamingService.createNamingService(clusterConfig(members[2]!));
   const prefix = `soak-${Date.now()}`;
   const latest = new Map<string, number>();
   const seen = new Map<string, number>();
@@ -113,7 +113,7 @@ it(`soak: ${MINUTES} min, ${KEYS} watched configs, ${INSTANCES} instances, rando
     const heapSlope = slope(warm.map((s) => s.minute), warm.map((s) => s.heapMb));
     const handleSlope = slope(warm.map((s) => s.minute), warm.map((s) => s.handles));
     const changes = [...latest.values()].reduce((a, b) => a + b, 0);
-    let md = `# Soak\n\n\`npm run soak\` on ${new Date().toISOString().slice(0, 10)}: ${MINUTES} min against three official Nacos 2.5.1 servers in cluster mode behind fault proxies; `;
+    let md = `# Soak\n\n\`npm run soak\` on ${new Date().toISOString().slice(0, 10)}: ${MINUTES} min against three official ${inject('cluster').version.replace('nacos', 'Nacos')} servers in cluster mode (auth on, ${inject('cluster').tokenTtlSeconds} s tokens) behind fault proxies; `;
     md += `${KEYS} watched configs, ${INSTANCES} instances with heartbeats, ${changes} config changes, ${faults.length} faults (${faults.join(', ')}).\n\n`;
     md += `| figure | value |\n|---|---|\n`;
     md += `| configs whose last version did not reach the listener | ${behind()} |\n| instances listed healthy at the end | ${listed} of ${INSTANCES} |\n| unhandled rejections | ${unhandled} |\n`;

@@ -22,14 +22,16 @@ export type Fault =
   | { kind: 'blackhole' };
 
 const REQUEST_LINE = /(?:^|\r\n)(GET|POST|PUT|DELETE) [^ ]+ HTTP\/1\.[01]\r\n/g;
+/** A login of either generation (`/v1/auth/login`, `/v3/auth/user/login`). */
+const LOGIN_LINE = /(?:^|\r\n)POST [^ ]*\/auth\/(?:user\/)?login[ ?]/g;
 
 export class FaultProxy {
   readonly #server: Server;
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
   #fault: Fault = { kind: 'pass' };
-  /** Connections accepted and request lines seen since the last {@link resetCounts}. */
-  readonly counts = { connections: 0, requests: 0 };
+  /** Connections accepted and request lines seen since the last {@link resetCounts}; logins since the proxy started. */
+  readonly counts = { connections: 0, requests: 0, logins: 0 };
 
   private constructor(server: Server, target: { host: string; port: number }) {
     this.#server = server;
@@ -93,7 +95,9 @@ export class FaultProxy {
     this.counts.connections++;
     this.#track(client);
     client.on('data', (chunk: Buffer) => {
-      this.counts.requests += chunk.toString('latin1').match(REQUEST_LINE)?.length ?? 0;
+      const text = chunk.toString('latin1');
+      this.counts.requests += text.match(REQUEST_LINE)?.length ?? 0;
+      this.counts.logins += text.match(LOGIN_LINE)?.length ?? 0;
     });
     const fault = this.#fault;
     switch (fault.kind) {
