@@ -76,6 +76,7 @@ export function fn<T>(message = 'must be a function') {
 
 type Issue = z.core.$ZodIssue;
 
+// No z.enum or z.literal is used (oneOf's issues carry their message), so no issue has code invalid_value.
 function describe(issue: Issue): string {
   if (issue.message && issue.message !== 'Invalid input') return issue.message;
   switch (issue.code) {
@@ -83,8 +84,6 @@ function describe(issue: Issue): string {
       return `must be ${issue.expected}`;
     case 'unrecognized_keys':
       return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:
       return 'is invalid';
   }
