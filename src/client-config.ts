@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { Logger, LogLevel } from './logger.js';
 import { NacosValidationError } from './errors.js';
 import type { ConfigParser } from './config/typed.js';
+import type { PushAdapter } from './push/port.js';
 import type { StoragePort } from './storage/port.js';
 import type { AddressServerDiscovery } from './transport/endpoint.js';
 import type { RequestSigner } from './transport/signing.js';
@@ -69,6 +70,8 @@ export interface ClientConfig {
   readonly signer: RequestSigner | undefined;
   /** Finds the servers through the `endpoint` (`addressServer` from `nacos-edge/address-server`). */
   readonly addressServer: AddressServerDiscovery | undefined;
+  /** Changes pushed instead of polled: `grpcPush()` from `nacos-edge/grpc`, `bridgePush()` from `nacos-edge/grpc-web`. */
+  readonly push: PushAdapter | undefined;
 }
 
 function hasMethods(value: unknown, methods: readonly string[]): boolean {
@@ -109,6 +112,7 @@ const optionsSchema = z.strictObject({
   hmacSha1: z.optional(fn<HmacSha1>()),
   signer: z.optional(fn<RequestSigner>()),
   addressServer: z.optional(fn<AddressServerDiscovery>()),
+  push: z.optional(z.custom<PushAdapter>((v) => typeof (v as PushAdapter | undefined)?.name == 'string', 'must be a push adapter')),
 });
 
 /** The value of every option that has a default. */
@@ -187,6 +191,7 @@ const SETTERS = [
   'storage',
   'hmacSha1',
   'addressServer',
+  'push',
 ] as const;
 
 /** The setters of {@link ClientConfigBuilder} (one method per option; see {@link ClientConfigOptions}). */
@@ -225,6 +230,12 @@ export interface ClientConfigBuilder {
   hmacSha1(hmacSha1: HmacSha1): this;
   /** Address-server discovery for `endpoint`: `addressServer` from `nacos-edge/address-server`. */
   addressServer(discovery: AddressServerDiscovery): this;
+  /**
+   * Changes pushed by the server instead of polled: `grpcPush()` from `nacos-edge/grpc` (Node, Bun, Deno), or
+   * `bridgePush({ url })` from `nacos-edge/grpc-web` (browsers, Workers). Listeners, `watch()` and subscriptions keep
+   * their semantics; a client whose push cannot connect follows changes over HTTP and says so once.
+   */
+  push(adapter: PushAdapter): this;
 }
 
 /**

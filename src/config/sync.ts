@@ -9,6 +9,7 @@ import { WatchedConfig, type ConfigListener } from './listeners.js';
 import { longPoll } from './long-poll.js';
 import { configId, type ConfigKey } from './model.js';
 import type { ReadPath } from './read-path.js';
+import type { ConfigPushDriver } from '../push/port.js';
 
 /** How long key additions are gathered before a held long poll is re-issued to include them. */
 const RESTART_COALESCE_MS = 50;
@@ -45,6 +46,8 @@ export class ConfigSync {
   readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
   #failures = 0;
   #closed = false;
+  /** The push adapter's driver: made with the first listener (undefined until then), false without one or once it fell back to HTTP. */
+  #push: ConfigPushDriver | false | undefined;
 
   constructor(config: ClientConfig, transport: Transport, reader: ReadPath, log: Logger) {
     this.#config = config;
@@ -78,7 +81,21 @@ export class ConfigSync {
       }
     }
     if (!entry.add(listener, emitInitial)) return;
-    if (this.#config.backgroundSync) this.#onKeysChanged(this.#order.indexOf(id));
+    if (!this.#config.backgroundSync) return;
+    // The push driver, made with the first listener, gets the watched configs and the read that delivers.
+    this.#push ??=
+      this.#config.push?.config?.({
+        context: this.#transport,
+        watched: this.#watched,
+        refresh: (keys, signal) => this.#refresh(keys, signal),
+        fallBack: () => {
+          // The driver cannot serve: every batch is polled over HTTP from now on.
+          this.#push = false;
+          for (let i = 0; i < this.#order.length; i += this.#config.longPollBatchSize) this.#onKeysChanged(i);
+        },
+      }) || false;
+    if (this.#push) this.#push.watchedChanged();
+    else this.#onKeysChanged(this.#order.indexOf(id));
   }
 
   /** Unregisters `listener`; the last one of a key stops polling for it. */
@@ -107,7 +124,7 @@ export class ConfigSync {
       const size = this.#config.longPollBatchSize;
       for (let i = 0; i < entries.length; i += size) changed += await this.#longPollPass(entries.slice(i, i + size), true, signal, maxWaitMs);
     } else {
-      changed = await this.#pollMd5(entries, signal);
+      changed = await this.#refresh(entries.map((e) => e.key), signal);
     }
     return { checked: entries.length, changed };
   }
@@ -115,6 +132,7 @@ export class ConfigSync {
   /** Stops every loop; resolves once they have exited. */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#push) await this.#push.close();
     for (const timer of this.#pendingRestarts.values()) clearTimeout(timer);
     this.#pendingRestarts.clear();
     await Promise.allSettled(this.#loops.values());
@@ -125,6 +143,7 @@ export class ConfigSync {
   #unwatch(id: string): void {
     const index = this.#order.indexOf(id);
     this.#watched.delete(id);
+    if (this.#push) this.#push.watchedChanged();
     if (index < 0) return;
     this.#order.splice(index, 1);
     // Every batch from `index` on has shifted: re-issue their polls (loops past the end exit by themselves).
@@ -207,7 +226,7 @@ export class ConfigSync {
         } else {
           // Keys read by addListener are in step already: poll after the interval, at once only for unsynced ones.
           if (entries.every((e) => e.md5 !== undefined)) await sleep(jitter(this.#config.pollIntervalMs), signal);
-          await this.#pollMd5(this.#batchEntries(batch), signal);
+          await this.#refresh(this.#batchEntries(batch).map((e) => e.key), signal);
         }
         if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
         this.#failures = 0;
@@ -254,24 +273,18 @@ export class ConfigSync {
     return this.#refresh([...keys, ...own], signal);
   }
 
-  /** Reads each changed key and hands new content to its listeners. Returns how many changed. */
+  /**
+   * Reads each of `keys` that is still watched, at most `pollConcurrency` at once, and hands new content to its
+   * listeners: the long poll's changed keys, every key in md5 polling, a push driver's hints. Returns how many changed.
+   */
   async #refresh(keys: readonly ConfigKey[], signal: AbortSignal): Promise<number> {
     let changed = 0;
-    for (const key of keys) {
-      const entry = this.#watched.get(configId(key));
-      if (entry && (await entry.sync(() => this.#reader.fromServer(key, signal)))) changed++;
-    }
-    return changed;
-  }
-
-  /** md5 polling (3.2+): reads every entry, at most `pollConcurrency` at once, and delivers what changed. */
-  async #pollMd5(entries: readonly WatchedConfig[], signal: AbortSignal): Promise<number> {
-    let changed = 0;
     await eachBounded(
-      entries,
+      keys,
       this.#config.pollConcurrency,
-      async (entry) => {
-        if (this.#watched.has(configId(entry.key)) && (await entry.sync(() => this.#reader.fromServer(entry.key, signal)))) changed++;
+      async (key) => {
+        const entry = this.#watched.get(configId(key));
+        if (entry && (await entry.sync(() => this.#reader.fromServer(key, signal)))) changed++;
       },
       signal,
     );

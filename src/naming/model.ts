@@ -37,6 +37,10 @@ export interface InstanceDiff {
 
 export const GROUP_SEPARATOR = '@@';
 
+/** The key of one instance of a service in a client's registry. */
+export const instanceKey = (f: { serviceName: string; groupName: string; ip: string; port: number; clusterName: string }): string =>
+  `${f.groupName}@@${f.serviceName}#${f.clusterName}#${f.ip}#${f.port}`;
+
 /** `group@@service`, the grouped name v1 endpoints use. */
 export function groupedName(serviceName: string, groupName: string): string {
   return `${groupName}${GROUP_SEPARATOR}${serviceName}`;

@@ -5,6 +5,7 @@ import { leveledLogger, type Logger } from '../logger.js';
 import { createStorage } from '../storage/memory.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { SnapshotWriter } from '../storage/records.js';
+import type { NamingPushDriver } from '../push/port.js';
 import { Transport } from '../transport/http.js';
 import { Mailbox } from '../util/mailbox.js';
 import { eachBounded } from '../util/pool.js';
@@ -12,7 +13,7 @@ import { OwnWrites } from '../util/own-writes.js';
 import { backoffMs, jitter, sleep } from '../util/time.js';
 import { atLeast, atMost, DEFAULT_GROUP, fn, groupSchema, integer, matches, maxChars, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
 import { BeatScheduler, type BeatTask } from './beats.js';
-import { diffInstances, fingerprint, groupedName, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
+import { diffInstances, fingerprint, groupedName, instanceKey, pickWeighted, type Instance, type InstanceDiff, type ServiceInfo } from './model.js';
 import {
   BEAT_UNKNOWN_INSTANCE_V1,
   deregisterInstance,
@@ -185,8 +186,6 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-const instanceKey = (f: { serviceName: string; groupName: string; ip: string; port: number; clusterName: string }) =>
-  `${f.groupName}@@${f.serviceName}#${f.clusterName}#${f.ip}#${f.port}`;
 const listFingerprint = (hosts: readonly Instance[]) =>
   hosts
     .map(fingerprint)
@@ -210,6 +209,8 @@ export class NacosNamingService {
   /** This client's own instance writes per service, until lists show them (servers list changes ~0.6 s late). */
   readonly #ownWrites: OwnWrites<OwnInstanceWrite[]>;
   #closed = false;
+  /** The push adapter's driver: made on first use (undefined until then), false without one or once it fell back to HTTP. */
+  #push: NamingPushDriver | false | undefined;
 
   private constructor(config: ClientConfig) {
     this.#config = config;
@@ -243,6 +244,37 @@ export class NacosNamingService {
     return { services: subs.length, activeLoops: subs.filter((s) => s.loop !== undefined).length };
   }
 
+  /**
+   * The push driver, made on first use (none in Workers: no background work there). It gets this client's registry
+   * and subscriptions, and keeps them on its connection.
+   */
+  #pusher(): NamingPushDriver | false {
+    return (this.#push ??=
+      (this.#config.backgroundSync &&
+        this.#config.push?.naming?.({
+          context: this.#transport,
+          registered: this.#registered,
+          subscriptions: this.#subscriptions,
+          apply: (sub, hosts) => this.#apply(sub as Subscription, hosts),
+          fallBack: () => {
+            // The driver cannot serve: heartbeats and polling over HTTP from now on.
+            this.#push = false;
+            for (const [key, f] of this.#registered) if (f.ephemeral) this.#beats.add(key, f, this.#beatInterval(f));
+            for (const sub of this.#subscriptions.values()) this.#startLoop(sub);
+          },
+        })) ||
+      false);
+  }
+
+  /** Registers (`remove`: deregisters) `fields` over push. Resolves false without push registration (the caller goes over HTTP). */
+  async #viaPush(fields: readonly InstanceFields[], remove: boolean, signal: AbortSignal | undefined): Promise<boolean> {
+    const push = this.#pusher();
+    if (!push || !push.registers || !fields.every((f) => f.ephemeral)) return false;
+    await push.register(fields, remove, signal);
+    for (const f of fields) this.#expectOwnWrite(f, !remove && f.enabled);
+    return true;
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new NacosError('ABORTED', 'the naming service has been shut down');
   }
@@ -274,10 +306,12 @@ export class NacosNamingService {
   }
 
   async #register(fields: InstanceFields, signal: AbortSignal | undefined): Promise<true> {
+    // On the push connection: registered with the service's other instances of this client, no heartbeats.
+    if (await this.#viaPush([fields], false, signal)) return true;
+    const key = instanceKey(fields);
     const { generation } = await this.#transport.preferredGeneration(signal);
     await registerInstance(this.#transport, generation, fields, signal);
     this.#expectOwnWrite(fields, fields.enabled);
-    const key = instanceKey(fields);
     this.#registered.set(key, fields);
     if (fields.ephemeral) this.#beats.add(key, fields, this.#beatInterval(fields));
     else this.#beats.remove(key);
@@ -298,6 +332,8 @@ export class NacosNamingService {
     const p = parseOrThrow(batchSchema, params, 'batchRegisterInstances');
     this.#assertOpen();
     const all = p.instances.map((i) => this.#fields({ ...i, serviceName: i.serviceName ?? p.serviceName, groupName: i.groupName ?? p.groupName }));
+    // Over push, atomic: each service's instances of this client in one request.
+    if (await this.#viaPush(all, false, p.signal)) return true;
     const failures: { instance: string; error: unknown }[] = [];
     await eachBounded(all, 8, async (fields) => {
       try {
@@ -326,6 +362,8 @@ export class NacosNamingService {
     const key = instanceKey(base);
     const known = this.#registered.get(key);
     const fields: InstanceFields = known ?? { ...this.#fields({ ...base, signal: undefined }), ephemeral: p.ephemeral ?? true };
+    // Registered on the push connection: its service is registered again without it.
+    if (known && (await this.#viaPush([known], true, p.signal))) return true;
     // Stop beating first and let a beat on the wire be answered, so none can re-create the instance after the delete.
     await this.#beats.removeAndSettle(key);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
@@ -351,6 +389,8 @@ export class NacosNamingService {
     const p = parseOrThrow(registerSchema, params, 'updateInstance');
     this.#assertOpen();
     const fields = this.#fields(p);
+    // On the push connection an update is a registration of the new fields.
+    if (fields.ephemeral && (this.#pusher() || undefined)?.registers) return this.#register(fields, p.signal);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
     if (await updateInstanceInPlace(this.#transport, generation, fields, p.signal)) {
       this.#log.debug(`updateInstance ${fields.ip}:${fields.port}: updated in place`);
@@ -508,9 +548,11 @@ export class NacosNamingService {
       ),
     };
     sub.subscribers.push(record);
+    const push = this.#pusher();
     if (sub.current === undefined) {
       try {
-        await this.#poll(sub, p.signal);
+        if (push) await push.subscribe(sub, p.signal);
+        else await this.#poll(sub, p.signal);
       } catch (error) {
         if (!isNacosError(error, 'UNAVAILABLE')) {
           sub.subscribers.splice(sub.subscribers.indexOf(record), 1);
@@ -522,13 +564,8 @@ export class NacosNamingService {
     } else {
       this.#deliver(sub, record, sub.current);
     }
-    // Unsubscribed while the first poll was on the wire: no loop for a subscription nobody holds.
-    if (this.#config.backgroundSync && !sub.loop && this.#subscriptions.get(key) === sub && sub.subscribers.length > 0) {
-      sub.stop = new AbortController();
-      sub.loop = this.#runSubscription(sub, sub.stop.signal).finally(() => {
-        sub.loop = undefined;
-      });
-    }
+    // Pushed: no loop. Unsubscribed while the first poll was on the wire: no loop for a subscription nobody holds.
+    if (!push) this.#startLoop(sub);
   }
 
   /** Stops calling `subscribeCallback`; the last one removed stops the polling. */
@@ -543,6 +580,7 @@ export class NacosNamingService {
       this.#subscriptions.delete(key);
       sub.stop?.abort();
       await sub.loop;
+      if (this.#push) await this.#push.unsubscribe(sub, p.signal);
     }
   }
 
@@ -590,6 +628,8 @@ export class NacosNamingService {
    */
   async shutdown(options: NamingShutdownOptions = {}): Promise<void> {
     if (this.#closed) return;
+    // The push driver deregisters what it registered; the rest (heartbeat instances) below.
+    if (this.#push) await this.#push.close(options.deregister);
     if (options.deregister) {
       const ephemeral = [...this.#registered.values()].filter((f) => f.ephemeral);
       await Promise.all(ephemeral.map((f) => this.#beats.removeAndSettle(instanceKey(f))));
@@ -667,9 +707,23 @@ export class NacosNamingService {
   async #poll(sub: Subscription, signal: AbortSignal | undefined): Promise<void> {
     const service = await this.#list(sub.serviceName, sub.groupName, sub.clusters, false, signal);
     this.#lastCacheMillis.set(sub.key, service.cacheMillis);
-    const hosts = service.hosts.filter((h) => h.enabled);
+    this.#apply(sub, service.hosts);
+  }
+
+  /** A new list for `sub` (polled or pushed): its enabled instances to every subscriber that has not had them. */
+  #apply(sub: Subscription, all: Instance[]): void {
+    const hosts = all.filter((h) => h.enabled);
     sub.current = sub.current !== undefined && hosts.length === 0 && sub.current.length > 0 ? sub.current : hosts;
     for (const record of sub.subscribers) this.#deliver(sub, record, hosts);
+  }
+
+  /** The polling loop of `sub`, unless it has one (or the client does no background work, or it is pushed). */
+  #startLoop(sub: Subscription): void {
+    if (!this.#config.backgroundSync || sub.loop || this.#subscriptions.get(sub.key) !== sub || sub.subscribers.length === 0) return;
+    sub.stop = new AbortController();
+    sub.loop = this.#runSubscription(sub, sub.stop.signal).finally(() => {
+      sub.loop = undefined;
+    });
   }
 
   #deliver(sub: Subscription, record: SubscriberRecord, hosts: Instance[]): void {

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { onAbort } from '../util/abort.js';
 import { login, LOGIN_TIMEOUT_MS, TokenManager } from './auth.js';
 import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
+import type { PushContext } from '../push/port.js';
 import type { ServerDiscovery } from './endpoint.js';
 import { ServerList, type ServerAddress } from './servers.js';
 import { awaitShared } from './shared.js';
@@ -48,10 +49,10 @@ export const PROBE_QUERY = { dataId: 'nacos-edge.probe', group: 'DEFAULT_GROUP' 
  * caller's signal ends only that caller's wait. Everything above speaks in logical requests and never sees a URL
  * with a secret in it.
  */
-export class Transport {
+export class Transport implements PushContext {
   readonly servers: ServerList;
-  readonly #config: ClientConfig;
-  readonly #log: Logger;
+  readonly config: ClientConfig;
+  readonly log: Logger;
   /** Made on the first request when a username is configured. */
   #tokens: TokenManager | undefined;
   readonly #fetch: FetchLike;
@@ -70,8 +71,8 @@ export class Transport {
   readonly #discovery: ServerDiscovery | undefined;
 
   constructor(config: ClientConfig, log: Logger) {
-    this.#config = config;
-    this.#log = log;
+    this.config = config;
+    this.log = log;
     this.servers = new ServerList(config.servers);
     // The platform's fetch, looked up per client (not at import) so test doubles and polyfills installed later count.
     this.#fetch = config.fetch ?? ((input, init) => fetch(input, init));
@@ -123,7 +124,7 @@ export class Transport {
     const what = `${req.method} ${req.path}`;
     if (signal?.aborted) throw abortError(signal, what);
     if (this.#closed) throw shutdownReason();
-    const candidates = req.server ? [req.server] : await this.#resolveServers(signal);
+    const candidates = req.server ? [req.server] : await this.resolvedServers(signal);
     if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the server list is empty (the address server returned no servers)');
     const retryOn = req.retryOn ?? DEFAULT_RETRY;
     const failures: NacosError[] = [];
@@ -149,7 +150,7 @@ export class Transport {
         continue;
       }
       this.#noticeContradiction(res, req.path);
-      if (this.servers.markGood(server)) this.#log.info(`now using server ${server.origin}`);
+      if (this.servers.markGood(server)) this.log.info(`now using server ${server.origin}`);
       return res;
     }
     throw new NacosUnavailableError(`no server answered ${what}`, failures);
@@ -197,7 +198,7 @@ export class Transport {
   /** The generation of the preferred server (the one the next request goes to first), probing the list in order. */
   async preferredGeneration(signal?: AbortSignal): Promise<{ server: ServerAddress; generation: ApiGeneration }> {
     const failures: NacosError[] = [];
-    for (const server of await this.#resolveServers(signal)) {
+    for (const server of await this.resolvedServers(signal)) {
       try {
         const generation = await this.generation(server, signal);
         return { server, generation };
@@ -216,7 +217,7 @@ export class Transport {
     const res = await this.request({ method: 'GET', path: '/v1/cs/configs', query: PROBE_QUERY, server, signal });
     const generation = this.learnGeneration(res);
     if (generation === undefined) throw notNacos(res, 'API probe');
-    this.#log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
+    this.log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
     return generation;
   }
 
@@ -226,7 +227,7 @@ export class Transport {
     const known = this.#known.get(key);
     const pathGeneration: ApiGeneration | undefined = path.startsWith('/v1/') ? 'v1' : path.startsWith('/v3/') ? 'v3' : undefined;
     if (!known || known !== pathGeneration || !contradictsGeneration(res, known)) return;
-    this.#log.info(`server ${res.server.origin} no longer answers its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
+    this.log.info(`server ${res.server.origin} no longer answers its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
     this.#known.delete(key);
     this.#generations.delete(key);
   }
@@ -235,15 +236,15 @@ export class Transport {
 
   /** True when requests carry a login token (username configured). */
   get hasLogin(): boolean {
-    return this.#config.username !== undefined;
+    return this.config.username !== undefined;
   }
 
   /** The token manager, made on first use; its logins run under the client's lifetime (shared work). */
   #tokenManager(): TokenManager | undefined {
-    const { username, password } = this.#config;
+    const { username, password } = this.config;
     if (username === undefined) return undefined;
-    const timeoutMs = Math.max(this.#config.timeoutMs, LOGIN_TIMEOUT_MS);
-    this.#tokens ??= new TokenManager(() => this.#shared((lifetime) => login(this, this.#log, username, password ?? '', lifetime, timeoutMs)));
+    const timeoutMs = Math.max(this.config.timeoutMs, LOGIN_TIMEOUT_MS);
+    this.#tokens ??= new TokenManager(() => this.#shared((lifetime) => login(this, this.log, username, password ?? '', lifetime, timeoutMs)));
     return this.#tokens;
   }
 
@@ -256,7 +257,7 @@ export class Transport {
     // once. A permission denial is final: a new login cannot cure it.
     if (!refusesToken(res)) return res;
     tokens.invalidate(token);
-    this.#log.debug(`server ${server.origin} refused the access token; logging in again`);
+    this.log.debug(`server ${server.origin} refused the access token; logging in again`);
     return this.#send(server, req, await tokens.token(req.signal));
   }
 
@@ -265,10 +266,10 @@ export class Transport {
     // request cost measurably more in undici than the request itself (bench/results).
     const query = { ...req.query };
     const headers: Record<string, string> = { ...req.headers };
-    if (this.#config.appName) headers['Client-AppName'] = this.#config.appName;
+    if (this.config.appName) headers['Client-AppName'] = this.config.appName;
     if (token !== undefined) headers['accessToken'] = token;
-    if (req.sign && this.#config.signer) {
-      const signed = await this.#config.signer(req.sign, this.#config);
+    if (req.sign && this.config.signer) {
+      const signed = await this.config.signer(req.sign, this.config);
       Object.assign(headers, signed.headers);
       Object.assign(query, signed.query);
     }
@@ -280,7 +281,7 @@ export class Transport {
       headers['Content-Type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
     }
     const scope = this.scope(req.signal);
-    const timeoutMs = req.timeoutMs ?? this.#config.timeoutMs;
+    const timeoutMs = req.timeoutMs ?? this.config.timeoutMs;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -302,10 +303,20 @@ export class Transport {
     }
   }
 
+  /**
+   * The access token of the shared login (undefined without a username), for push adapters' connections; `refused`,
+   * a token a server refused, is forgotten first, so that a new login is made.
+   */
+  async token(signal: AbortSignal, refused?: string): Promise<string | undefined> {
+    const tokens = this.#tokenManager();
+    if (refused !== undefined) tokens?.invalidate(refused);
+    return tokens?.token(signal);
+  }
+
   // ---------------------------------------------------------------------------------- servers
 
   /** The servers to try, preferred first: the static list, or the address server's (refreshed in the background). */
-  #resolveServers(signal: AbortSignal | undefined): Promise<readonly ServerAddress[]> | readonly ServerAddress[] {
+  resolvedServers(signal: AbortSignal | undefined): Promise<readonly ServerAddress[]> | readonly ServerAddress[] {
     return this.#discovery ? this.#discovery.servers(signal) : this.servers.ordered();
   }
 

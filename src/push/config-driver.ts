@@ -1,0 +1,119 @@
+// Drives a client's watched configs over a push source, for every adapter alike: listen to what the client watches
+// with the md5 it has, read what the server says differs or changed, and after every new connection listen to
+// everything again (the server forgot it) so that a change made while disconnected is found by its md5. A full
+// re-listen every few minutes catches a push the server never sent. Deliveries stay once per md5: the host's.
+import { isNacosError, messageOf } from '../errors.js';
+import { configId, type ConfigKey } from '../config/model.js';
+import { backoffMs, sleep } from '../util/time.js';
+import type { ConfigPushDriver, ConfigPushHost } from './port.js';
+
+/** A push source of config changes: a gRPC connection's listens, or the bridge's watch stream. */
+export interface ConfigSource {
+  /** The first connection, or the error that kept the source from making one (the host then falls back to HTTP). */
+  start(): Promise<void>;
+  /** Follows `entries` on the server, each with the md5 the client has (`''`: none); resolves the keys whose md5 differs. */
+  listen(entries: readonly { key: ConfigKey; md5: string }[], signal: AbortSignal): Promise<ConfigKey[]>;
+  /** Stops following `keys`. */
+  unlisten(keys: readonly ConfigKey[], signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a source tells its driver. */
+export interface ConfigSourceEvents {
+  /** The server says `key` changed. */
+  changed(key: ConfigKey): void;
+  /** A connection was made (the first, or anew): the server knows none of this client's listens. */
+  connected(): void;
+}
+
+/** How often everything is listened to again although nothing seemed to change (Java's SDK: 3 min). */
+export const FULL_RESYNC_MS = 180_000;
+
+/**
+ * A driver of `host`'s watched configs over the source `open` makes. `name` is for log lines (`gRPC`, `bridge`).
+ */
+export function configDriver(host: ConfigPushHost, name: string, open: (events: ConfigSourceEvents) => ConfigSource, resyncMs = FULL_RESYNC_MS): ConfigPushDriver {
+  const { log } = host.context;
+  const stop = new AbortController();
+  const life = host.context.scope(stop.signal);
+  /** What the current connection follows, by configId. */
+  const listened = new Map<string, ConfigKey>();
+  /** Every step runs after the one before: a listen never races a re-listen, a read never an older read. */
+  let queue: Promise<unknown> = Promise.resolve();
+  const enqueue = (step: () => Promise<unknown>) => {
+    queue = queue.then(step).catch((error: unknown) => {
+      if (!life.signal.aborted) log.debug(`${name} config sync step failed: ${messageOf(error)}`);
+    });
+    return queue;
+  };
+  let failures = 0;
+  let fellBack = false;
+  const resync = setInterval(() => void sync(true), resyncMs);
+
+  /** Brings the server's listens in line with what the host watches; `all`: listen to everything again. */
+  const sync = (all: boolean) =>
+    enqueue(async () => {
+      for (;;) {
+        if (life.signal.aborted || fellBack) return;
+        const watched = [...host.watched.values()];
+        const ids = new Set(watched.map((w) => configId(w.key)));
+        const stale = [...listened].filter(([id]) => !ids.has(id)).map(([, key]) => key);
+        const fresh = all ? watched : watched.filter((w) => !listened.has(configId(w.key)));
+        try {
+          if (stale.length > 0) {
+            await source.unlisten(stale, life.signal);
+            for (const key of stale) listened.delete(configId(key));
+          }
+          if (fresh.length > 0) {
+            const differ = await source.listen(
+              fresh.map((w) => ({ key: w.key, md5: w.md5 ?? '' })),
+              life.signal,
+            );
+            for (const w of fresh) listened.set(configId(w.key), w.key);
+            if (differ.length > 0) await host.refresh(differ, life.signal);
+          }
+          if (failures > 0) log.info(`${name} config listening recovered after ${failures} failed attempt(s)`);
+          failures = 0;
+          return;
+        } catch (error) {
+          if (life.signal.aborted) return;
+          if (++failures === 1) log.warn(`${name} config listening failed; retrying with backoff: ${messageOf(error)}`);
+          await sleep(backoffMs(failures), life.signal).catch(() => undefined);
+          all = true;
+        }
+      }
+    });
+
+  const source = open({
+    changed: (key) => {
+      // A hint: the read finds what is there now, and delivers only a new md5.
+      void enqueue(() => host.refresh([key], life.signal));
+    },
+    connected: () => {
+      listened.clear();
+      void sync(true);
+    },
+  });
+
+  void source.start().catch((error: unknown) => {
+    if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
+    fellBack = true;
+    log.warn(`${name} push unavailable, following config changes over HTTP instead: ${messageOf(error)}`);
+    // The host lets go of this driver: nothing of it may outlive the fall-back.
+    clearInterval(resync);
+    stop.abort();
+    life.release();
+    void source.close();
+    host.fallBack();
+  });
+  return {
+    watchedChanged: () => void sync(false),
+    async close() {
+      clearInterval(resync);
+      stop.abort();
+      life.release();
+      await source.close();
+      await queue;
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// Drives a client's registrations and subscriptions over a push source, for every adapter alike: register and
+// subscribe on the connection, deliver what the server pushes, and after every new connection register and subscribe
+// everything again, since the server dropped it all with the old connection (the field's most common complaint about
+// every SDK: instances gone after a server restart).
+import { groupedName, instanceKey, type ServiceInfo } from '../naming/model.js';
+import type { InstanceFields } from '../naming/protocol.js';
+import { isNacosError, messageOf } from '../errors.js';
+import { backoffMs, sleep } from '../util/time.js';
+import type { NamingPushDriver, NamingPushHost, ServiceKey } from './port.js';
+
+/** A push source of instance lists (and registrations, where it can). */
+export interface NamingSource {
+  /** The first connection, or the error that kept the source from making one (the host then falls back to HTTP). */
+  start(): Promise<void>;
+  /** Registers `instances` as the connection's instances of `service` (none: deregisters its last ones). */
+  register?(service: ServiceKey, instances: readonly InstanceFields[], signal: AbortSignal): Promise<void>;
+  /** Subscribes to every cluster of `service` (a connection holds one subscription per service) and resolves its list. */
+  subscribe(service: ServiceKey, signal: AbortSignal): Promise<ServiceInfo>;
+  unsubscribe(service: ServiceKey, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a source tells its driver. */
+export interface NamingSourceEvents {
+  pushed(service: ServiceInfo): void;
+  /** A connection was made (the first, or anew): the server knows none of this client's instances or subscriptions. */
+  connected(): void;
+}
+
+/** The key of a service in maps. */
+export const serviceId = (service: ServiceKey) => groupedName(service.serviceName, service.groupName);
+
+/** The ephemeral instances of `registry`, by serviceId. */
+function byService(registry: Iterable<InstanceFields>): Map<string, { service: ServiceKey; instances: InstanceFields[] }> {
+  const services = new Map<string, { service: ServiceKey; instances: InstanceFields[] }>();
+  for (const f of registry) {
+    if (!f.ephemeral) continue;
+    const id = serviceId(f);
+    let entry = services.get(id);
+    if (!entry) services.set(id, (entry = { service: { serviceName: f.serviceName, groupName: f.groupName }, instances: [] }));
+    entry.instances.push(f);
+  }
+  return services;
+}
+
+/**
+ * A driver of `host`'s registrations and subscriptions over the source `open` makes. `name` is for log lines.
+ * Lists are asked for whole (every cluster) and each subscription gets the instances of its clusters.
+ */
+export function namingDriver(host: NamingPushHost, name: string, open: (events: NamingSourceEvents) => NamingSource): NamingPushDriver {
+  const { log } = host.context;
+  const stop = new AbortController();
+  const life = host.context.scope(stop.signal);
+  let connections = 0;
+  let fellBack = false;
+
+  /** A whole list to every subscription of its service, each its clusters' instances. */
+  const deliver = (service: ServiceInfo) => {
+    const id = serviceId({ serviceName: service.name, groupName: service.groupName });
+    for (const sub of host.subscriptions.values()) {
+      if (serviceId(sub) === id) host.apply(sub, service.hosts.filter((h) => sub.clusters.length === 0 || sub.clusters.includes(h.clusterName)));
+    }
+  };
+
+  /** The subscribed services, once each. */
+  const subscribedServices = () => new Map([...host.subscriptions.values()].map((sub) => [serviceId(sub), { serviceName: sub.serviceName, groupName: sub.groupName }])).values();
+
+  /** Registers and subscribes everything the host holds, until it went through on this connection. */
+  const redo = async (connection: number) => {
+    for (let attempt = 1; connection === connections && !life.signal.aborted && !fellBack; attempt++) {
+      try {
+        if (source.register) for (const { service, instances } of byService(host.registered.values()).values()) await source.register(service, instances, life.signal);
+        for (const service of subscribedServices()) deliver(await source.subscribe(service, life.signal));
+        if (connection > 1) log.info(`${name} naming: registrations and subscriptions made again on the new connection`);
+        return;
+      } catch (error) {
+        if (life.signal.aborted || connection !== connections) return;
+        if (attempt === 1) log.warn(`${name} naming: redoing registrations and subscriptions failed; retrying with backoff: ${messageOf(error)}`);
+        await sleep(backoffMs(attempt), life.signal).catch(() => undefined);
+      }
+    }
+  };
+
+  const source = open({
+    pushed: deliver,
+    connected: () => void redo(++connections),
+  });
+
+  void source.start().catch((error: unknown) => {
+    if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
+    fellBack = true;
+    log.warn(`${name} push unavailable, registering with heartbeats and polling lists over HTTP instead: ${messageOf(error)}`);
+    // The host lets go of this driver: nothing of it may outlive the fall-back.
+    stop.abort();
+    life.release();
+    void source.close();
+    host.fallBack();
+  });
+
+  /** Runs `work` under the client's lifetime and the caller's `signal`. */
+  const scoped = async <T>(signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const scope = host.context.scope(signal);
+    try {
+      return await work(scope.signal);
+    } finally {
+      scope.release();
+    }
+  };
+
+  return {
+    registers: source.register !== undefined,
+    register: (instances, remove, signal) =>
+      scoped(signal, async (s) => {
+        const register = source.register;
+        if (!register) return;
+        // The registry as it will be; the host's is changed only once every service's registration went through.
+        const next = new Map(host.registered);
+        for (const f of instances) remove ? next.delete(instanceKey(f)) : next.set(instanceKey(f), f);
+        const wanted = byService(next.values());
+        for (const id of new Set(instances.map(serviceId))) {
+          const f = instances.find((i) => serviceId(i) === id)!;
+          await register({ serviceName: f.serviceName, groupName: f.groupName }, wanted.get(id)?.instances ?? [], s);
+        }
+        host.registered.clear();
+        for (const [key, f] of next) host.registered.set(key, f);
+      }),
+    subscribe: (sub, signal) =>
+      scoped(signal, async (s) => {
+        const service = await source.subscribe(sub, s);
+        deliver(service);
+      }),
+    unsubscribe: (sub, signal) =>
+      scoped(signal, async (s) => {
+        const id = serviceId(sub);
+        if (![...host.subscriptions.values()].some((other) => serviceId(other) === id)) await source.unsubscribe(sub, s);
+      }),
+    async close(deregister = false) {
+      const registered = [...byService(host.registered.values()).values()];
+      if (deregister && source.register && !fellBack) {
+        const results = await Promise.allSettled(registered.map(({ service }) => source.register!(service, [], life.signal)));
+        const failed = results.filter((r) => r.status === 'rejected').length;
+        if (failed > 0) log.warn(`shutdown: ${failed} of ${registered.length} services' instances could not be deregistered; the connection's end removes them`);
+      }
+      // The connection's end takes the instances it held off the server: the host has nothing left to deregister.
+      if (source.register && !fellBack) for (const [key, f] of host.registered) if (f.ephemeral) host.registered.delete(key);
+      stop.abort();
+      life.release();
+      await source.close();
+    },
+  };
+}

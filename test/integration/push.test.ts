@@ -1,0 +1,262 @@
+// Push over gRPC (nacos-edge/grpc) against the official servers of each generation: the same listeners, watch() and
+// subscriptions, with pushes instead of polls; naming bound to the connection (no heartbeats); redo after a server
+// restart; HTTP when the gRPC port cannot be had. Each client records the HTTP paths it calls, to show what went
+// over push and what did not.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { restartServer } from '../../scripts/nacos-server.mjs';
+import { createClientConfig, NacosConfigService, NacosNamingService, type ClientConfigOptions, type Instance } from '../../src/index.js';
+import { grpcPush } from '../../src/grpc/index.js';
+import { nacos, plainOptions, recordingLogger, restartableServer, uniqueId, waitFor } from './helpers.js';
+
+/** A fetch that records the path of every HTTP request the client makes. */
+function recordingFetch() {
+  const paths: string[] = [];
+  const fetchImpl = (input: Request | string | URL, init?: RequestInit) => {
+    paths.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
+    return fetch(input, init);
+  };
+  return { paths, fetch: fetchImpl };
+}
+
+/** Timers alive in this process (the clients' own, when nothing else runs). */
+const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+const closing: { shutdown(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(closing.splice(0).map((c) => c.shutdown()));
+});
+
+async function configClient(options: Partial<ClientConfigOptions> = {}) {
+  const c = await NacosConfigService.createConfigService(createClientConfig(plainOptions(options)));
+  closing.push(c);
+  return c;
+}
+
+async function namingClient(options: Partial<ClientConfigOptions> = {}) {
+  const n = await NacosNamingService.createNamingService(createClientConfig(plainOptions(options)));
+  closing.push(n);
+  return n;
+}
+
+describe('config over gRPC push', () => {
+  it('delivers the initial content, each change once and in order, and a deletion as empty; no HTTP listening', async () => {
+    const http = recordingFetch();
+    const watcher = await configClient({ push: grpcPush(), fetch: http.fetch, pollIntervalMs: 60_000, longPollTimeoutMs: 600_000 });
+    const writer = await configClient();
+    const dataId = uniqueId('push');
+    await writer.publishConfig({ dataId, content: 'v0' });
+    await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', { what: 'v0 to be readable' });
+    const seen: string[] = [];
+    await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    expect(seen).toEqual(['v0']);
+    for (const content of ['v1', 'v2', 'v3']) {
+      const started = Date.now();
+      await writer.publishConfig({ dataId, content });
+      await waitFor(() => seen.includes(content), { what: content, timeoutMs: 5000 });
+      // Pushed: well under the md5 poll interval (60 s here) or a held long poll's timeout.
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
+    // The same content again is no change.
+    await writer.publishConfig({ dataId, content: 'v3' });
+    await writer.removeConfig({ dataId });
+    await waitFor(() => seen.at(-1) === '', { what: 'the deletion', timeoutMs: 5000 });
+    expect(seen).toEqual(['v0', 'v1', 'v2', 'v3', '']);
+    // Reads went over HTTP (one per push); no long poll was held.
+    expect(http.paths.filter((p) => p.endsWith('/cs/configs/listener'))).toEqual([]);
+  }, 60_000);
+
+  it('watch() yields pushed changes, typed', async () => {
+    const watcher = await configClient({ push: grpcPush() });
+    const writer = await configClient();
+    const dataId = uniqueId('push-watch');
+    await writer.publishConfig({ dataId, content: '{"n":1}', type: 'json' });
+    await waitFor(async () => (await watcher.getConfig({ dataId })) === '{"n":1}', { what: 'the first value to be readable' });
+    const values: unknown[] = [];
+    const stop = new AbortController();
+    const loop = (async () => {
+      for await (const change of watcher.watch({ dataId, format: 'json', signal: stop.signal })) {
+        values.push(change.value);
+        if (values.length === 2) stop.abort();
+      }
+    })();
+    await waitFor(() => values.length === 1, { what: 'the initial value' });
+    await writer.publishConfig({ dataId, content: '{"n":2}', type: 'json' });
+    await loop;
+    expect(values).toEqual([{ n: 1 }, { n: 2 }]);
+  }, 30_000);
+
+  it('a key added after the connection is up is listened to, and a removed listener stops its deliveries', async () => {
+    const watcher = await configClient({ push: grpcPush() });
+    const writer = await configClient();
+    const first = uniqueId('push-a');
+    const second = uniqueId('push-b');
+    const seen: string[] = [];
+    const a = (_t: string, dataId: string, _g: string, content: string) => void seen.push(`${dataId === first ? 'a' : 'b'}:${content}`);
+    await watcher.addListener(first, 'DEFAULT_GROUP', a);
+    await watcher.addListener(second, 'DEFAULT_GROUP', a);
+    await writer.publishConfig({ dataId: second, content: '1' });
+    await waitFor(() => seen.includes('b:1'), { what: 'b:1', timeoutMs: 5000 });
+    await watcher.removeListener(second, 'DEFAULT_GROUP', a);
+    await writer.publishConfig({ dataId: second, content: '2' });
+    await writer.publishConfig({ dataId: first, content: 'x' });
+    await waitFor(() => seen.includes('a:x'), { what: 'a:x', timeoutMs: 5000 });
+    expect(seen).toEqual(['b:1', 'a:x']);
+  }, 30_000);
+
+  it('falls back to HTTP, and says so once, when the gRPC port cannot be had', async () => {
+    const { lines, logger } = recordingLogger();
+    // An offset that points at a closed port: the HTTP API answers, gRPC does not.
+    const watcher = await configClient({ push: grpcPush({ portOffset: 2, connectTimeoutMs: 2000 }), logger, logLevel: 'warn', pollIntervalMs: 500 });
+    const writer = await configClient();
+    const dataId = uniqueId('push-fallback');
+    const seen: string[] = [];
+    const timersBefore = activeTimers();
+    await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    await writer.publishConfig({ dataId, content: 'over http' });
+    await waitFor(() => seen.includes('over http'), { what: 'the change over HTTP', timeoutMs: 20_000 });
+    // A key added after the fall-back is polled too (the driver is not asked again).
+    const later = uniqueId('push-fallback-later');
+    await watcher.addListener(later, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    await writer.publishConfig({ dataId: later, content: 'later over http' });
+    await waitFor(() => seen.includes('later over http'), { what: 'the later key over HTTP', timeoutMs: 20_000 });
+    expect(lines.filter((l) => /push unavailable/.test(l))).toHaveLength(1);
+    // Nothing of the driver outlives the fall-back: after shutdown no timer of the watcher is left.
+    await watcher.shutdown();
+    await waitFor(() => activeTimers() <= timersBefore, { what: 'no timer left after shutdown', timeoutMs: 5000 });
+  }, 60_000);
+});
+
+describe('naming over gRPC push', () => {
+  it('registers on the connection without heartbeats, and subscribers get register, update and deregister as diffs', async () => {
+    const http = recordingFetch();
+    const registrant = await namingClient({ push: grpcPush(), fetch: http.fetch });
+    const subscriber = await namingClient({ push: grpcPush() });
+    const serviceName = uniqueId('push-svc');
+    const lists: { hosts: string[]; added: number; removed: number; modified: number }[] = [];
+    await subscriber.subscribe({
+      serviceName,
+      subscribeCallback: (hosts, diff) => void lists.push({ hosts: hosts.map((h) => `${h.ip}:${h.weight}`).sort(), added: diff.added.length, removed: diff.removed.length, modified: diff.modified.length }),
+    });
+    await registrant.registerInstance({ serviceName, ip: '10.8.0.1', port: 80 });
+    await waitFor(() => lists.some((l) => l.hosts.includes('10.8.0.1:1')), { what: 'the registration', timeoutMs: 5000 });
+    await registrant.updateInstance({ serviceName, ip: '10.8.0.1', port: 80, weight: 3 });
+    await waitFor(() => lists.some((l) => l.hosts.includes('10.8.0.1:3')), { what: 'the update', timeoutMs: 5000 });
+    await registrant.deregisterInstance({ serviceName, ip: '10.8.0.1', port: 80 });
+    const observer = await namingClient();
+    await waitFor(async () => (await observer.listInstances({ serviceName })).length === 0, { what: 'the deregistration', timeoutMs: 5000 });
+    expect(lists.map((l) => [l.added, l.removed, l.modified])).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
+    // No heartbeat and no registration went over HTTP.
+    expect(http.paths.filter((p) => p.includes('/ns/instance'))).toEqual([]);
+  }, 30_000);
+
+  it('keeps an instance registered over the connection healthy for longer than the heartbeat timeout, without beats', async () => {
+    const registrant = await namingClient({ push: grpcPush() });
+    const observer = await namingClient();
+    const serviceName = uniqueId('push-alive');
+    await registrant.registerInstance({ serviceName, ip: '10.8.1.1', port: 80 });
+    await waitFor(async () => (await observer.listInstances({ serviceName, healthyOnly: true })).length === 1, { what: 'the instance', timeoutMs: 5000 });
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      expect((await observer.listInstances({ serviceName, healthyOnly: true })).map((h) => h.ip)).toEqual(['10.8.1.1']);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    expect(registrant.heartbeats.instances).toBe(0);
+  }, 40_000);
+
+  it('registers a batch at once, subscribes every cluster, and removes everything at shutdown', async () => {
+    const registrant = await NacosNamingService.createNamingService(createClientConfig(plainOptions({ push: grpcPush() })));
+    const subscriber = await namingClient({ push: grpcPush() });
+    const serviceName = uniqueId('push-batch');
+    let latest: Instance[] = [];
+    let east: Instance[] = [];
+    await subscriber.subscribe({ serviceName, allowEmptyPush: true, subscribeCallback: (hosts) => void (latest = hosts) });
+    // A second subscription of the service, to one cluster: the connection holds one subscription per service, so
+    // lists come whole and each subscription gets its clusters' instances.
+    const eastCallback = (hosts: Instance[]) => void (east = hosts);
+    await subscriber.subscribe({ serviceName, clusters: ['east'], allowEmptyPush: true, subscribeCallback: eastCallback });
+    await registrant.batchRegisterInstances({
+      serviceName,
+      instances: [
+        { ip: '10.8.2.1', port: 80, clusterName: 'east' },
+        { ip: '10.8.2.2', port: 80, clusterName: 'west' },
+        { ip: '10.8.2.3', port: 80 },
+      ],
+    });
+    await waitFor(() => latest.length === 3, { what: 'the three instances', timeoutMs: 5000 });
+    expect(latest.map((h) => h.clusterName).sort()).toEqual(['DEFAULT', 'east', 'west']);
+    await waitFor(() => east.length === 1, { what: 'the east instance', timeoutMs: 5000 });
+    expect(east.map((h) => h.ip)).toEqual(['10.8.2.1']);
+    // Unsubscribing the cluster subscription leaves the service subscribed for the other one.
+    await subscriber.unsubscribe({ serviceName, clusters: ['east'], subscribeCallback: eastCallback });
+    await registrant.shutdown({ deregister: true });
+    await waitFor(() => latest.length === 0, { what: 'everything gone after shutdown', timeoutMs: 8000 });
+  }, 30_000);
+});
+
+describe('after a server restart (the restartable server)', () => {
+  let server: Awaited<ReturnType<typeof restartableServer>>;
+  beforeAll(async () => {
+    server = await restartableServer();
+  });
+
+  it('listens, registers and subscribes again, and delivers a change made meanwhile exactly once', async () => {
+    const { lines, logger } = recordingLogger();
+    const config = await NacosConfigService.createConfigService(createClientConfig(server.options({ push: grpcPush(), logger, logLevel: 'info' })));
+    const naming = await NacosNamingService.createNamingService(createClientConfig(server.options({ push: grpcPush(), logger, logLevel: 'info' })));
+    closing.push(config, naming);
+    const dataId = uniqueId('push-restart');
+    const serviceName = uniqueId('push-restart-svc');
+    await config.publishConfig({ dataId, content: 'before' });
+    const seen: string[] = [];
+    await waitFor(async () => (await config.getConfig({ dataId })) === 'before', { what: 'before to be readable' });
+    await config.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    const lists: string[][] = [];
+    await naming.registerInstance({ serviceName, ip: '10.8.3.1', port: 80 });
+    await naming.subscribe({ serviceName, subscribeCallback: (hosts) => void lists.push(hosts.map((h) => h.ip)) });
+    await waitFor(() => lists.some((l) => l.includes('10.8.3.1')), { what: 'the instance before the restart', timeoutMs: 5000 });
+
+    await restartServer(server.profile);
+    const writer = await NacosConfigService.createConfigService(createClientConfig(server.options()));
+    closing.push(writer);
+    await writer.publishConfig({ dataId, content: 'after' });
+    await waitFor(() => seen.includes('after'), { what: 'the change after the restart', timeoutMs: 30_000 });
+    const observer = await NacosNamingService.createNamingService(createClientConfig(server.options()));
+    closing.push(observer);
+    // The restarted server lost the ephemeral instance; the client registered it again on its new connection.
+    await waitFor(async () => (await observer.listInstances({ serviceName, healthyOnly: true })).some((h) => h.ip === '10.8.3.1'), { what: 'the instance registered again', timeoutMs: 30_000 });
+    await writer.publishConfig({ dataId, content: 'final' });
+    await waitFor(() => seen.includes('final'), { what: 'the final change', timeoutMs: 10_000 });
+    expect(seen).toEqual(['before', 'after', 'final']);
+    expect(lines.some((l) => /registrations and subscriptions made again/.test(l))).toBe(true);
+    // The subscription is live again on the new connection: a new instance shows.
+    const other = await NacosNamingService.createNamingService(createClientConfig(server.options({ push: grpcPush() })));
+    closing.push(other);
+    await other.registerInstance({ serviceName, ip: '10.8.3.2', port: 80 });
+    await waitFor(() => lists.some((l) => l.includes('10.8.3.2')), { what: 'a new instance pushed after the restart', timeoutMs: 10_000 });
+  }, 180_000);
+});
+
+describe('with auth on (8 s tokens)', () => {
+  it('keeps receiving pushes across token expiry, and never logs the token or password', async () => {
+    const { serverAddr, username, password } = nacos().auth;
+    const { lines, logger } = recordingLogger();
+    const options = { serverAddresses: serverAddr, username, password, logger, logLevel: 'debug' as const };
+    const watcher = await NacosConfigService.createConfigService(createClientConfig({ ...options, push: grpcPush() }));
+    const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, username, password, logLevel: 'silent' }));
+    closing.push(watcher, writer);
+    const dataId = uniqueId('push-auth');
+    const seen: string[] = [];
+    await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    for (let i = 1; i <= 3; i++) {
+      await writer.publishConfig({ dataId, content: `v${i}` });
+      await waitFor(() => seen.includes(`v${i}`), { what: `v${i}`, timeoutMs: 5000 });
+      // Past the token's life between changes.
+      if (i < 3) await new Promise((r) => setTimeout(r, 5000));
+    }
+    expect(seen).toEqual(['v1', 'v2', 'v3']);
+    expect(lines.join('\n')).not.toContain(password);
+  }, 60_000);
+});
