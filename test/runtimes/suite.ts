@@ -6,6 +6,7 @@ import { configMd5, createClientConfig, isNacosError, NacosConfigReader, NacosCo
 import { spasSigning } from 'nacos-edge/signing';
 import { yaml } from 'nacos-edge/yaml';
 import { createStorage } from 'nacos-edge/storage/memory';
+import { grpcPush } from 'nacos-edge/grpc';
 
 type Test = (name: string, fn: () => Promise<void>) => void;
 
@@ -137,6 +138,35 @@ export function runtimeSuite(test: Test, serverAddr: string, runtime: string): v
       assert.equal(sig, expected);
     } finally {
       await config.shutdown();
+    }
+  });
+
+  test(`${runtime}: over gRPC push (nacos-edge/grpc) a listener gets a change and an instance lives on the connection`, async () => {
+    const push = grpcPush();
+    const watcher = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent', push }));
+    const writer = await NacosConfigService.createConfigService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent' }));
+    const naming = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: serverAddr, logLevel: 'silent', push }));
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error: (m: string) => void warnings.push(m) };
+    const subscriber = await NacosNamingService.createNamingService(createClientConfig({ serverAddresses: serverAddr, logger, logLevel: 'warn', push }));
+    try {
+      const dataId = id('push');
+      const seen: string[] = [];
+      await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, c) => {
+        seen.push(c);
+      });
+      await writer.publishConfig({ dataId, content: 'pushed' });
+      // md5 polling would take 5 s and a long poll is not made at all over push: a second is the push.
+      await until(() => seen.includes('pushed'), 'the pushed change', 5_000);
+      const serviceName = id('push-svc');
+      const lists: string[][] = [];
+      await subscriber.subscribe({ serviceName, subscribeCallback: (hosts) => void lists.push(hosts.map((h) => h.ip)) });
+      await naming.registerInstance({ serviceName, ip: '10.9.0.1', port: 80 });
+      await until(() => lists.some((l) => l.includes('10.9.0.1')), 'the pushed instance list', 5_000);
+      assert.equal(naming.heartbeats.instances, 0);
+      assert.deepEqual(warnings, []);
+    } finally {
+      await Promise.all([watcher.shutdown(), writer.shutdown(), naming.shutdown(), subscriber.shutdown()]);
     }
   });
 }
