@@ -269,8 +269,7 @@ export class NacosNamingService {
   /** Registers (`remove`: deregisters) `fields` over push. Resolves false without push registration (the caller goes over HTTP). */
   async #viaPush(fields: readonly InstanceFields[], remove: boolean, signal: AbortSignal | undefined): Promise<boolean> {
     const push = this.#pusher();
-    if (!push || !push.registers || !fields.every((f) => f.ephemeral)) return false;
-    await push.register(fields, remove, signal);
+    if (!push || !push.registers || !fields.every((f) => f.ephemeral) || !(await push.register(fields, remove, signal))) return false;
     for (const f of fields) this.#expectOwnWrite(f, !remove && f.enabled);
     return true;
   }
@@ -551,8 +550,7 @@ export class NacosNamingService {
     const push = this.#pusher();
     if (sub.current === undefined) {
       try {
-        if (push) await push.subscribe(sub, p.signal);
-        else await this.#poll(sub, p.signal);
+        if (!(push && (await push.subscribe(sub, p.signal)))) await this.#poll(sub, p.signal);
       } catch (error) {
         if (!isNacosError(error, 'UNAVAILABLE')) {
           sub.subscribers.splice(sub.subscribers.indexOf(record), 1);
@@ -564,8 +562,9 @@ export class NacosNamingService {
     } else {
       this.#deliver(sub, record, sub.current);
     }
-    // Pushed: no loop. Unsubscribed while the first poll was on the wire: no loop for a subscription nobody holds.
-    if (!push) this.#startLoop(sub);
+    // Pushed: no loop (unless push fell back meanwhile). Unsubscribed while the first poll was on the wire: no loop
+    // for a subscription nobody holds.
+    if (!this.#push) this.#startLoop(sub);
   }
 
   /** Stops calling `subscribeCallback`; the last one removed stops the polling. */

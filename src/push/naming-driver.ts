@@ -53,6 +53,7 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
   const life = host.context.scope(stop.signal);
   let connections = 0;
   let fellBack = false;
+  let registrations: Promise<unknown> = Promise.resolve();
 
   /** A whole list to every subscription of its service, each its clusters' instances. */
   const deliver = (service: ServiceInfo) => {
@@ -97,11 +98,19 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
     host.fallBack();
   });
 
-  /** Runs `work` under the client's lifetime and the caller's `signal`. */
-  const scoped = async <T>(signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+  /**
+   * Runs `work` under the client's lifetime and the caller's `signal`; resolves false when the driver fell back to
+   * HTTP before or while it ran (the host then does it over HTTP), so no call fails for the fall-back.
+   */
+  const scoped = async (signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<void>): Promise<boolean> => {
+    if (fellBack) return false;
     const scope = host.context.scope(signal);
     try {
-      return await work(scope.signal);
+      await work(scope.signal);
+      return true;
+    } catch (error) {
+      if (fellBack) return false;
+      throw error;
     } finally {
       scope.release();
     }
@@ -109,11 +118,13 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
 
   return {
     registers: source.register !== undefined,
-    register: (instances, remove, signal) =>
-      scoped(signal, async (s) => {
+    register(instances, remove, signal) {
+      // One registration at a time: each sends its services' instances as the ones before it left them (two at
+      // once for one service would each send a set without the other's instance, and the later would replace it).
+      const run = registrations.then(() => scoped(signal, async (s) => {
         const register = source.register;
         if (!register) return;
-        // The registry as it will be; the host's is changed only once every service's registration went through.
+        // The registry as it will be; the host's changes only once every service's registration went through.
         const next = new Map(host.registered);
         for (const f of instances) remove ? next.delete(instanceKey(f)) : next.set(instanceKey(f), f);
         const wanted = byService(next.values());
@@ -121,19 +132,16 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
           const f = instances.find((i) => serviceId(i) === id)!;
           await register({ serviceName: f.serviceName, groupName: f.groupName }, wanted.get(id)?.instances ?? [], s);
         }
-        host.registered.clear();
-        for (const [key, f] of next) host.registered.set(key, f);
-      }),
-    subscribe: (sub, signal) =>
-      scoped(signal, async (s) => {
-        const service = await source.subscribe(sub, s);
-        deliver(service);
-      }),
-    unsubscribe: (sub, signal) =>
-      scoped(signal, async (s) => {
-        const id = serviceId(sub);
-        if (![...host.subscriptions.values()].some((other) => serviceId(other) === id)) await source.unsubscribe(sub, s);
-      }),
+        for (const f of instances) remove ? host.registered.delete(instanceKey(f)) : host.registered.set(instanceKey(f), f);
+      }));
+      registrations = run.catch(() => undefined);
+      return run;
+    },
+    subscribe: (sub, signal) => scoped(signal, async (s) => deliver(await source.subscribe(sub, s))),
+    async unsubscribe(sub, signal) {
+      const id = serviceId(sub);
+      if (![...host.subscriptions.values()].some((other) => serviceId(other) === id)) await scoped(signal, (s) => source.unsubscribe(sub, s));
+    },
     async close(deregister = false) {
       const registered = [...byService(host.registered.values()).values()];
       if (deregister && source.register && !fellBack) {

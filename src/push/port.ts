@@ -95,10 +95,11 @@ export interface NamingPushDriver {
   /**
    * Registers `instances` (ephemeral; `remove`: deregisters them) together with the host's other instances of their
    * services, each service in one request, and records the change in the host's registry once the server took it.
+   * Resolves false when the driver fell back to HTTP (before or meanwhile): the host then registers over HTTP.
    */
-  register(instances: readonly InstanceFields[], remove: boolean, signal: AbortSignal | undefined): Promise<void>;
-  /** Subscribes to the service of `sub` and hands `sub` its current list. */
-  subscribe(sub: PushSubscription, signal: AbortSignal | undefined): Promise<void>;
+  register(instances: readonly InstanceFields[], remove: boolean, signal: AbortSignal | undefined): Promise<boolean>;
+  /** Subscribes to the service of `sub` and hands `sub` its current list; false when the driver fell back to HTTP. */
+  subscribe(sub: PushSubscription, signal: AbortSignal | undefined): Promise<boolean>;
   /** `sub` is gone from the host's subscriptions: unsubscribes its service unless another subscription follows it. */
   unsubscribe(sub: PushSubscription, signal: AbortSignal | undefined): Promise<void>;
   /**
