@@ -135,6 +135,8 @@ describeNaming('naming when the cluster fails', () => {
 });
 
 describe('lifecycle under load', () => {
+  // 100 clients: 50 config watchers and 50 naming services. Each logs in, and the server hashes every password (BCrypt):
+  // 200 logins at once kept a 2.5.1 cluster on two cores busy for minutes under other load.
   it('100 clients created, used and shut down, three times over: no timer or socket of ours left behind', async () => {
     const fronts = await proxies();
     const ours = () => ({ timers: activeTimers(), sockets: process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length });
@@ -142,7 +144,7 @@ describe('lifecycle under load', () => {
     const { unhandled } = await countingUnhandled(async () => {
       for (let round = 0; round < 3; round++) {
         const clients = await Promise.all(
-          Array.from({ length: 100 }, async (_, i) => {
+          Array.from({ length: 50 }, async (_, i) => {
             const config = clusterConfig(fronts.map((p) => p.address));
             const watcher = await NacosConfigWatcher.createConfigWatcher(config);
             const naming = await NacosNamingService.createNamingService(config);
