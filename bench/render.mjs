@@ -18,7 +18,7 @@ export function render(results) {
     Object.entries(s)
       .map(([name, r]) => `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`)
       .join('') + '\n';
-  let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds); throughput after a ${WARMUP_MS} ms warm-up for every contender.\nRatios are the ones that matter; the machines are shared and noisy.\n\n`;
+  let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds); throughput after a ${WARMUP_MS} ms warm-up for every contender.\nRatios are the ones that matter; the machines are shared and noisy.\n${results.measured ? `Measured again since: ${[...new Set(Object.values(results.measured))].map((d) => `${Object.entries(results.measured).filter(([, v]) => v === d).map(([k]) => k).join(', ')} on ${d}`).join('; ')}.\n` : ''}\n`;
   for (const c of [1, 32]) {
     const s = results.scenarios[`getConfig c=${c}`];
     md += `## getConfig, concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;
@@ -36,7 +36,9 @@ export function render(results) {
   }
   {
     const [key, s] = Object.entries(results.scenarios).find(([k]) => k.includes('watched keys'));
-    md += `## ${key}\n\n| contender | long polls held | extra RSS MB | CPU % of a core |\n|---|---|---|---|\n| nacos-edge | ${fmt(s.edge.heldPollsAvg, 1)} | ${fmt(s.edge.extraRssMb, 1)} | ${fmt(s.edge.cpuPercent, 2)} |\n\n`;
+    md += `## ${key}\n\nSockets: TCP sockets the client holds while idle (keep-alive pool or the gRPC connection).\n\n| contender | long polls held | sockets | extra RSS MB | CPU % of a core |\n|---|---|---|---|---|\n`;
+    for (const [name, r] of Object.entries(s)) md += `| ${label(name)} | ${fmt(r.heldPollsAvg, 1)} | ${r.sockets ?? ''} | ${fmt(r.extraRssMb, 1)} | ${fmt(r.cpuPercent, 2)} |\n`;
+    md += '\n';
   }
   for (const c of [1, 32]) {
     const s = results.scenarios[`listInstances c=${c}`];
@@ -45,7 +47,7 @@ export function render(results) {
   }
   {
     const s = results.scenarios['register → subscription callback'];
-    md += `## register → another client's subscription callback (${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart)\n\nThe floor polls the list back to back. Python and Java are pushed over gRPC; npm nacos subscribes 1.x-style and Nacos 2.x pushes to it over UDP (r-nacos does not); nacos-edge polls over HTTP, by default at the server's cacheMillis (10 s on this server).\n\n| contender | p50 ms | p99 ms | p50 spread | delivered | × floor (p50) | × nacos-edge (p50) |\n|---|---|---|---|---|---|---|\n`;
+    md += `## register → another client's subscription callback (${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart)\n\nThe floor polls the list back to back. Python and Java are pushed over gRPC; npm nacos subscribes 1.x-style and Nacos 2.x pushes to it over UDP (r-nacos does not); nacos-edge polls over HTTP, by default at the server's cacheMillis (10 s on this server), or is pushed over gRPC with nacos-edge/grpc.\n\n| contender | p50 ms | p99 ms | p50 spread | delivered | × floor (p50) | × nacos-edge (p50) |\n|---|---|---|---|---|---|---|\n`;
     for (const [name, r] of Object.entries(s)) {
       md += r.note
         ? `| ${label(name)} | ${r.note} | | | | | |\n`

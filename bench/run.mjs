@@ -7,7 +7,7 @@
 //   SUB_CHANGES=30 SUB_GAP_MS=200 HB_INSTANCES=1000 HB_WINDOW_MS=30000 npm run bench
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadedSize } from '../scripts/bundle-size.mjs';
@@ -74,7 +74,14 @@ const CONTENDERS = {
   'java-sdk': { label: `Java ${JAVA_SDK.split(':').slice(1).join(' ')}`, command: 'java', args: ['-cp', `${join(peers, 'java', 'classes')}:${join(peers, 'java', 'lib', '*')}`, 'Driver'] },
   // Subscriptions only: nacos-edge polling every 200 ms instead of at the server's cacheMillis.
   'edge-200': { label: 'nacos-edge (intervalMs 200)', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs'), 'intervalMs=200'] },
+  // Change notification and subscriptions: nacos-edge with gRPC push (nacos-edge/grpc).
+  'edge-grpc': { label: 'nacos-edge (gRPC push)', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs'), 'push=grpc'] },
 };
+
+// BENCH_SCENARIOS=notify,manykeys,subscribe runs only those (getconfig, notify, manykeys, listinstances, subscribe,
+// heartbeats, coldstart, size) and merges them into latest.json, keeping the other scenarios' last figures.
+const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
+const want = (scenario) => !only || only.includes(scenario);
 
 // ------------------------------------------------------------------ server
 const external = process.env.NACOS_SERVER_ADDR;
@@ -206,7 +213,7 @@ async function countingRelay() {
 }
 
 // 1. getConfig throughput
-for (const concurrency of [1, 32]) {
+for (const concurrency of want('getconfig') ? [1, 32] : []) {
   const dataId = `bench-get-${Date.now()}`;
   await publish(dataId, 'key=value\n'.repeat(20));
   log(`getConfig, concurrency ${concurrency}`);
@@ -217,9 +224,9 @@ for (const concurrency of [1, 32]) {
 }
 
 // 2. change notification: the publisher stamps its send time into the content; the driver's callback subtracts.
-{
+if (want('notify')) {
   log(`publish → listener, ${CHANGES} changes per run`);
-  const per = await rounds(ALL, async (name) => {
+  const per = await rounds([...ALL.slice(0, 2), 'edge-grpc', ...ALL.slice(2)], async (name) => {
     const dataId = `bench-notify-${name}-${Date.now()}`;
     await publish(dataId, 'seq=0;t=0');
     let ready;
@@ -246,15 +253,19 @@ for (const concurrency of [1, 32]) {
   );
 }
 
-// 3. many keys (nacos-edge): polls held, memory and CPU while idle
-{
-  log(`${KEYS} watched keys, idle ${IDLE_MS} ms (nacos-edge)`);
-  const r = await runDriver('edge', { scenario: 'manykeys', dataId: `bench-many-${Date.now()}`, keys: KEYS, idleMs: IDLE_MS });
-  results.scenarios[`${KEYS} watched keys, idle`] = { edge: { heldPollsAvg: r.heldPollsAvg, extraRssMb: r.extraRssMb, cpuPercent: r.cpuPercent } };
+// 3. many keys (nacos-edge over HTTP and over gRPC): polls held, sockets, memory and CPU while idle
+if (want('manykeys')) {
+  log(`${KEYS} watched keys, idle ${IDLE_MS} ms (nacos-edge, HTTP and gRPC)`);
+  const scenario = {};
+  for (const name of ['edge', 'edge-grpc']) {
+    const r = await runDriver(name, { scenario: 'manykeys', dataId: `bench-many-${name}-${Date.now()}`, keys: KEYS, idleMs: IDLE_MS });
+    scenario[name] = { heldPollsAvg: r.heldPollsAvg, sockets: r.sockets, extraRssMb: r.extraRssMb, cpuPercent: r.cpuPercent };
+  }
+  results.scenarios[`${KEYS} watched keys, idle`] = scenario;
 }
 
 // 4. naming: listInstances throughput (10 persistent instances, subscribe=false where the SDK caches)
-for (const concurrency of [1, 32]) {
+for (const concurrency of want('listinstances') ? [1, 32] : []) {
   const serviceName = `bench-list-${Date.now()}`;
   for (let i = 1; i <= 10; i++) await registerPersistent(serviceName, `10.66.0.${i}`, 8080);
   log(`listInstances, concurrency ${concurrency}`);
@@ -266,8 +277,8 @@ for (const concurrency of [1, 32]) {
 
 // 4b. register → visible to another client's subscription: the orchestrator registers instances stamped with
 // their send time (metadata seq, t), SUB_GAP_MS apart; each driver's callback subtracts.
-{
-  const SUB = [...ALL.slice(0, 2), 'edge-200', ...ALL.slice(2)];
+if (want('subscribe')) {
+  const SUB = [...ALL.slice(0, 2), 'edge-200', 'edge-grpc', ...ALL.slice(2)];
   log(`register → subscription callback, ${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart`);
   const per = await rounds(SUB, async (name) => {
     const serviceName = `bench-sub-${name}-${Date.now()}`;
@@ -294,7 +305,7 @@ for (const concurrency of [1, 32]) {
 
 // 5. heartbeats: HB_INSTANCES ephemeral instances (one per service) from one client, through a counting relay:
 // HTTP requests/s and bytes/s on the wire, and the client's CPU, over HB_WINDOW_MS after registering.
-{
+if (want('heartbeats')) {
   log(`${HB_INSTANCES} ephemeral instances from one client, ${HB_WINDOW_MS} ms window`);
   const relay = await countingRelay();
   const per = await rounds(SDKS, async (name) => {
@@ -319,7 +330,7 @@ for (const concurrency of [1, 32]) {
 }
 
 // 6. cold start: process start + import + first getConfig
-{
+if (want('coldstart')) {
   const dataId = `bench-cold-${Date.now()}`;
   await publish(dataId, 'cold=1');
   log('cold start');
@@ -330,7 +341,7 @@ for (const concurrency of [1, 32]) {
 }
 
 // 7. bundle size
-{
+if (want('size')) {
   log('bundle sizes');
   // As an app loads it: the entry chunk and its static imports, each gzipped (scripts/bundle-size.mjs).
   const size = async (code, platform, resolveDir) => {
@@ -349,5 +360,11 @@ if (state && (!before || before.pid !== state.pid)) await stopServer('bench');
 // ------------------------------------------------------------------ output
 results.labels = Object.fromEntries(Object.entries(CONTENDERS).map(([name, c]) => [name, c.label]));
 mkdirSync(join(here, 'results'), { recursive: true });
+if (only) {
+  // A partial run: the other scenarios keep their last figures, and each scenario says when it was measured.
+  const previous = JSON.parse(readFileSync(join(here, 'results', 'latest.json'), 'utf8'));
+  const measured = { ...(previous.measured ?? {}), ...Object.fromEntries(Object.keys(results.scenarios).map((k) => [k, results.date])) };
+  Object.assign(results, { date: previous.date, scenarios: { ...previous.scenarios, ...results.scenarios }, measured });
+}
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(render(results));

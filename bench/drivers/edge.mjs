@@ -2,7 +2,13 @@
 import { args, latencyOf, now, report, throughput } from './common.mjs';
 
 const { ClientConfigBuilder, NacosConfigService, NacosNamingService } = await import('../../dist/index.js');
-const clientConfig = new ClientConfigBuilder().serverAddress(args.server).logLevel('error').build();
+// push=grpc: changes and lists pushed over gRPC (nacos-edge/grpc) instead of long polls and list polling.
+const push = args.push === 'grpc' ? (await import('../../dist/grpc/index.js')).grpcPush() : undefined;
+const builder = () => {
+  const b = new ClientConfigBuilder().serverAddress(args.server).logLevel('error');
+  return push ? b.push(push) : b;
+};
+const clientConfig = builder().build();
 const config = await NacosConfigService.createConfigService(clientConfig);
 const naming = await NacosNamingService.createNamingService(clientConfig);
 
@@ -35,9 +41,7 @@ if (args.scenario === 'getconfig') {
   let inFlight = 0;
   let maxInFlight = 0;
   const watching = await NacosConfigService.createConfigService(
-    new ClientConfigBuilder()
-      .serverAddress(args.server)
-      .logLevel('error')
+    builder()
       .timeoutMs(10_000)
       .fetch(async (input, init) => {
         const request = input instanceof Request ? input : new Request(input, init);
@@ -67,7 +71,9 @@ if (args.scenario === 'getconfig') {
   }
   const cpu = process.cpuUsage(cpu0);
   const seconds = (Date.now() - t0) / 1000;
-  report({ keys, heldPollsAvg: polls / samples, extraRssMb: (process.memoryUsage().rss - rssBefore) / 2 ** 20, cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100 });
+  // Sockets open while idle: the HTTP keep-alive pool, or the gRPC connection.
+  const sockets = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  report({ keys, heldPollsAvg: polls / samples, sockets, extraRssMb: (process.memoryUsage().rss - rssBefore) / 2 ** 20, cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100 });
   await watching.shutdown();
 } else if (args.scenario === 'listinstances') {
   // healthyOnly omitted: every instance (false would mean only unhealthy ones, as in the seed SDK).
