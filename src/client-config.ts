@@ -112,7 +112,7 @@ const optionsSchema = z.strictObject({
   hmacSha1: z.optional(fn<HmacSha1>()),
   signer: z.optional(fn<RequestSigner>()),
   addressServer: z.optional(fn<AddressServerDiscovery>()),
-  push: z.optional(z.custom<PushAdapter>((v) => typeof (v as PushAdapter | undefined)?.name == 'string', 'must be a push adapter')),
+  push: z.optional(z.custom<PushAdapter>((v) => typeof (v as PushAdapter | undefined)?.name === 'string', 'must be a push adapter')),
 });
 
 /** The value of every option that has a default. */

@@ -2,11 +2,12 @@
 // the same) server whenever it ends, with backoff while none can be had. Requests wait for a connection; each new
 // connection is announced (`connected`), so that the driver above redoes what the server forgot.
 import type { SecureClientSessionOptions } from 'node:http2';
-import { isNacosError, messageOf, NacosError, NacosUnavailableError } from '../errors.js';
+import { abortError, isNacosError, messageOf, NacosError, NacosUnavailableError } from '../errors.js';
+import { groupedName } from '../naming/model.js';
 import type { PushContext } from '../push/port.js';
 import type { NacosPayload } from '../push/wire.js';
 import type { ServerAddress } from '../transport/servers.js';
-import { onAbort as onAbort_ } from '../util/abort.js';
+import { onAbort } from '../util/abort.js';
 import { backoffMs, sleep } from '../util/time.js';
 import { answerError, GrpcConnection, type GrpcAnswer } from './connection.js';
 
@@ -49,6 +50,12 @@ export class GrpcChannel {
   #movedTo: string | undefined;
   #lastFailure: NacosError | undefined;
   #everConnected = false;
+  /** The token the headers carried last (to renew it when refused). */
+  #token: string | undefined;
+  /** A token the server refused: the next headers ask for a new one. */
+  #refused: string | undefined;
+  /** Resolves when the current connection closes. */
+  #onClosed: () => void = () => {};
 
   constructor(context: PushContext, module: 'config' | 'naming', options: GrpcOptions, events: ChannelEvents) {
     this.#context = context;
@@ -59,11 +66,6 @@ export class GrpcChannel {
     this.#life.signal.addEventListener('abort', () => {
       for (const waiter of this.#waiters.splice(0)) waiter.reject(new NacosError('ABORTED', `the gRPC ${module} channel closed`));
     });
-  }
-
-  /** Whether a connection was ever made (a client whose first connection fails falls back to HTTP). */
-  get everConnected(): boolean {
-    return this.#everConnected;
   }
 
   /**
@@ -115,11 +117,6 @@ export class GrpcChannel {
     await this.#loop?.catch(() => undefined);
   }
 
-  /** The token the headers carried last (to renew it when refused). */
-  #token: string | undefined;
-  /** A token the server refused: the next headers ask for a new one. */
-  #refused: string | undefined;
-
   async #headers(payload: NacosPayload, signal: AbortSignal): Promise<Record<string, string>> {
     const headers: Record<string, string> = {};
     const token = await this.#context.token(signal, this.#refused);
@@ -132,7 +129,7 @@ export class GrpcChannel {
       const target =
         this.#module === 'config'
           ? { kind: 'config' as const, tenant: (body['tenant'] as string | undefined) || undefined, group: (body['group'] as string | undefined) || undefined }
-          : { kind: 'naming' as const, groupedServiceName: body['serviceName'] ? `${String(body['groupName'])}@@${String(body['serviceName'])}` : undefined };
+          : { kind: 'naming' as const, groupedServiceName: body['serviceName'] ? groupedName(String(body['serviceName']), String(body['groupName'])) : undefined };
       const signed = await config.signer(target, config);
       Object.assign(headers, signed.headers, signed.query);
     }
@@ -146,10 +143,9 @@ export class GrpcChannel {
     if (this.#life.signal.aborted) return Promise.reject(new NacosError('ABORTED', `the gRPC ${this.#module} channel closed`));
     return new Promise<GrpcConnection>((resolve, reject) => {
       let undo = () => {};
-      const onAbort = () => {
+      const giveUp = () => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        const timedOut = (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
-        reject(new NacosError(timedOut ? 'TIMEOUT' : 'ABORTED', `waiting for a gRPC ${this.#module} connection ${timedOut ? 'timed out' : 'aborted'}`, { cause: signal.reason }));
+        reject(abortError(signal, `waiting for a gRPC ${this.#module} connection`));
       };
       const waiter = {
         resolve: (connection: GrpcConnection) => {
@@ -161,8 +157,8 @@ export class GrpcChannel {
           reject(error);
         },
       };
-      if (signal.aborted) return onAbort();
-      undo = onAbort_(signal, onAbort);
+      if (signal.aborted) return giveUp();
+      undo = onAbort(signal, giveUp);
       this.#waiters.push(waiter);
     });
   }
@@ -198,8 +194,6 @@ export class GrpcChannel {
       this.#current = undefined;
     }
   }
-
-  #onClosed: () => void = () => {};
 
   /** One connection: to the server ConnectResetRequest named, else to each server in turn until one takes it. */
   async #dial(signal: AbortSignal): Promise<GrpcConnection> {

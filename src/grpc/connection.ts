@@ -3,11 +3,12 @@
 // connection, so when the session ends, this connection is over and the caller makes a new one (and redoes its
 // registrations, subscriptions and listens there). The protocol: ../../README.md "Push", and the protocol notes.
 import { connect, type ClientHttp2Session, type ClientHttp2Stream, type SecureClientSessionOptions } from 'node:http2';
-import { messageOf, NacosError } from '../errors.js';
+import { abortError, messageOf, NacosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodePayload, encodePayload, frame, FrameReader, type NacosPayload } from '../push/wire.js';
+import { awaitShared } from '../transport/shared.js';
 import { onAbort } from '../util/abort.js';
-import { sleep } from '../util/time.js';
+import { anySignal, sleep } from '../util/time.js';
 
 /** How a server push is answered: the ack's type, or none (SetupAckRequest is never acked). */
 const ACK_TYPE: Record<string, string | undefined> = {
@@ -100,7 +101,7 @@ export class GrpcConnection {
     session.on('error', (error) => void (dialError = error));
     const fail = (error: unknown): never => {
       session.destroy();
-      if (signal.aborted) throw new NacosError('ABORTED', 'gRPC connect aborted', { cause: signal.reason });
+      if (signal.aborted) throw abortError(signal, 'gRPC connect');
       if (error instanceof NacosError) throw error;
       throw new NacosError('NETWORK', `gRPC connect to ${options.address} failed: ${messageOf(error)}`, { cause: error, server: options.address });
     };
@@ -271,7 +272,7 @@ export class GrpcConnection {
 /** One unary call on the session: `/Request/request` with `payload`, its answer decoded. */
 function unary(session: ClientHttp2Session, payload: NacosPayload, timeoutMs: number, signal: AbortSignal): Promise<GrpcAnswer> {
   return new Promise<GrpcAnswer>((resolve, reject) => {
-    if (signal.aborted) return reject(new NacosError('ABORTED', `${payload.type} aborted`, { cause: signal.reason }));
+    if (signal.aborted) return reject(abortError(signal, payload.type));
     let stream: ClientHttp2Stream;
     try {
       stream = session.request({ ':method': 'POST', ':path': '/Request/request', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': `${timeoutMs}m` });
@@ -302,7 +303,7 @@ function unary(session: ClientHttp2Session, payload: NacosPayload, timeoutMs: nu
         reject(new NacosError('SERVER', `${payload.type}: the answer is no Nacos payload: ${messageOf(cause)}`, { cause }));
       }
     };
-    const undo = onAbort(signal, () => done(new NacosError('ABORTED', `${payload.type} aborted`, { cause: signal.reason })));
+    const undo = onAbort(signal, () => done(abortError(signal, payload.type)));
     const timer = setTimeout(() => done(new NacosError('TIMEOUT', `${payload.type} timed out after ${timeoutMs} ms`)), timeoutMs);
     const readStatus = (headers: Record<string, unknown>) => {
       if (headers['grpc-status'] !== undefined) status = String(headers['grpc-status']);
@@ -325,21 +326,11 @@ function unary(session: ClientHttp2Session, payload: NacosPayload, timeoutMs: nu
 }
 
 /** `work`, or a TIMEOUT NacosError after `ms`, or ABORTED when `signal` aborts. */
-function withTimeout<T>(work: Promise<T>, ms: number, what: string, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new NacosError('ABORTED', `${what} aborted`, { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let undo = () => {};
-    const finish = (settle: () => void) => {
-      clearTimeout(timer);
-      undo();
-      settle();
-    };
-    timer = setTimeout(() => finish(() => reject(new NacosError('TIMEOUT', `${what} timed out after ${ms} ms`))), ms);
-    undo = onAbort(signal, () => finish(() => reject(new NacosError('ABORTED', `${what} aborted`, { cause: signal.reason }))));
-    work.then(
-      (value) => finish(() => resolve(value)),
-      (error: unknown) => finish(() => reject(error)),
-    );
-  });
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string, signal: AbortSignal): Promise<T> {
+  const deadline = anySignal(signal, AbortSignal.timeout(ms));
+  try {
+    return await awaitShared(work, deadline.signal, what);
+  } finally {
+    deadline.release();
+  }
 }

@@ -1,7 +1,7 @@
 // Naming over a Nacos gRPC connection: ephemeral instances bound to the connection (InstanceRequest for one,
 // BatchInstanceRequest for several: a connection holds one registration per service, which the newest replaces),
 // SubscribeServiceRequest, and NotifySubscriberRequest pushes.
-import { toInstance, type ServiceInfo } from '../naming/model.js';
+import { groupedName, plainName, toServiceInfo, type ServiceInfo } from '../naming/model.js';
 import type { InstanceFields } from '../naming/protocol.js';
 import type { NamingSource, NamingSourceEvents } from '../push/naming-driver.js';
 import type { PushContext, ServiceKey } from '../push/port.js';
@@ -22,24 +22,11 @@ function wireInstance(f: InstanceFields): Record<string, unknown> {
   };
 }
 
-/** A pushed or answered `serviceInfo`, in the shape the HTTP lists give. */
-export function toServiceInfo(raw: unknown, fallback: ServiceKey): ServiceInfo {
+/** A pushed or answered `serviceInfo`, in the shape the HTTP lists give (its name may carry the group, as on v1). */
+function serviceInfoOf(raw: unknown, fallback: ServiceKey): ServiceInfo {
   const info = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const groupName = typeof info['groupName'] === 'string' && info['groupName'] !== '' ? info['groupName'] : fallback.groupName;
-  // `name` may carry the group (group@@service), as on the HTTP API.
-  const rawName = typeof info['name'] === 'string' ? info['name'] : fallback.serviceName;
-  const name = rawName.includes('@@') ? rawName.slice(rawName.indexOf('@@') + 2) : rawName;
-  const hosts = Array.isArray(info['hosts']) ? (info['hosts'] as Record<string, unknown>[]) : [];
-  return {
-    name,
-    groupName,
-    clusters: typeof info['clusters'] === 'string' ? info['clusters'] : '',
-    hosts: hosts.map((h) => toInstance(h, name, groupName)),
-    checksum: typeof info['checksum'] === 'string' ? info['checksum'] : '',
-    lastRefTime: Number(info['lastRefTime'] ?? Date.now()),
-    cacheMillis: Number(info['cacheMillis'] ?? 10_000),
-    reachProtectionThreshold: info['reachProtectionThreshold'] === true,
-  };
+  return toServiceInfo(info, plainName(info['name'], fallback.serviceName), groupName, typeof info['clusters'] === 'string' ? info['clusters'] : '');
 }
 
 export function grpcNamingSource(context: PushContext, options: GrpcOptions, events: NamingSourceEvents): NamingSource {
@@ -56,14 +43,14 @@ export function grpcNamingSource(context: PushContext, options: GrpcOptions, eve
       const info = payload.body['serviceInfo'];
       // A push without hosts is no list (the Java SDK ignores those too).
       if (typeof info !== 'object' || info === null || !Array.isArray((info as { hosts?: unknown }).hosts)) return;
-      events.pushed(toServiceInfo(info, { serviceName: '', groupName: '' }));
+      events.pushed(serviceInfoOf(info, { serviceName: '', groupName: '' }));
     },
   });
   const base = (service: ServiceKey) => ({ namespace, serviceName: service.serviceName, groupName: service.groupName, module: 'naming' });
   return {
     start: () => channel.start(),
     async register(service, instances, signal) {
-      const id = `${service.groupName}@@${service.serviceName}`;
+      const id = groupedName(service.serviceName, service.groupName);
       if (instances.length === 0) {
         const last = registered.get(id)?.[0];
         if (last) await channel.request('InstanceRequest', { ...base(service), type: 'deregisterInstance', instance: wireInstance(last) }, signal);
@@ -80,7 +67,7 @@ export function grpcNamingSource(context: PushContext, options: GrpcOptions, eve
     // Blank clusters: every cluster (the server keeps one subscriber per service and connection; the driver filters).
     async subscribe(service, signal) {
       const answer = await channel.request('SubscribeServiceRequest', { ...base(service), subscribe: true, clusters: '' }, signal);
-      return toServiceInfo(answer.body['serviceInfo'], service);
+      return serviceInfoOf(answer.body['serviceInfo'], service);
     },
     async unsubscribe(service, signal) {
       await channel.request('SubscribeServiceRequest', { ...base(service), subscribe: false, clusters: '' }, signal);

@@ -46,7 +46,8 @@ export function groupedName(serviceName: string, groupName: string): string {
   return `${groupName}${GROUP_SEPARATOR}${serviceName}`;
 }
 
-function plainName(name: unknown, fallback: string): string {
+/** The service name without its `group@@` prefix; `fallback` when `name` is none. */
+export function plainName(name: unknown, fallback: string): string {
   if (typeof name !== 'string' || name === '') return fallback;
   const at = name.indexOf(GROUP_SEPARATOR);
   return at < 0 ? name : name.slice(at + GROUP_SEPARATOR.length);
@@ -76,6 +77,24 @@ export function toInstance(raw: Record<string, unknown>, serviceName: string, gr
     clusterName,
     serviceName: name,
     metadata: toStringRecord(raw['metadata']),
+  };
+}
+
+/**
+ * A service's list as the v1 list API answers it and gRPC answers and pushes carry it (`serviceInfo`), into
+ * {@link ServiceInfo}: its instances named `serviceName` of `groupName`.
+ */
+export function toServiceInfo(raw: Record<string, unknown>, serviceName: string, groupName: string, clusters: string): ServiceInfo {
+  const hosts = Array.isArray(raw['hosts']) ? (raw['hosts'] as Record<string, unknown>[]) : [];
+  return {
+    name: serviceName,
+    groupName,
+    clusters,
+    hosts: hosts.map((h) => toInstance(h, serviceName, groupName)),
+    checksum: typeof raw['checksum'] === 'string' ? raw['checksum'] : '',
+    lastRefTime: Number(raw['lastRefTime'] ?? Date.now()),
+    cacheMillis: Number(raw['cacheMillis'] ?? 10_000),
+    reachProtectionThreshold: raw['reachProtectionThreshold'] === true,
   };
 }
 

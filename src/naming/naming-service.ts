@@ -389,7 +389,8 @@ export class NacosNamingService {
     this.#assertOpen();
     const fields = this.#fields(p);
     // On the push connection an update is a registration of the new fields.
-    if (fields.ephemeral && (this.#pusher() || undefined)?.registers) return this.#register(fields, p.signal);
+    const push = fields.ephemeral && this.#pusher();
+    if (push && push.registers) return this.#register(fields, p.signal);
     const { generation } = await this.#transport.preferredGeneration(p.signal);
     if (await updateInstanceInPlace(this.#transport, generation, fields, p.signal)) {
       this.#log.debug(`updateInstance ${fields.ip}:${fields.port}: updated in place`);

@@ -2,7 +2,7 @@ import { NacosError } from '../errors.js';
 import { envelopeError, parseEnvelope } from '../transport/envelope.js';
 import { errorForStatus, snippet, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
 import type { Transport } from '../transport/http.js';
-import { groupedName, toInstance, type Instance, type ServiceInfo } from './model.js';
+import { groupedName, toInstance, toServiceInfo, type Instance, type ServiceInfo } from './model.js';
 
 /** Everything that identifies and describes an instance on the wire. */
 export interface InstanceFields {
@@ -190,21 +190,9 @@ export async function listInstances(
     } catch (cause) {
       throw new NacosError('SERVER', `${what}: the answer is not JSON`, { cause, server: res.server.origin });
     }
-    const hosts = Array.isArray(raw['hosts']) ? (raw['hosts'] as Record<string, unknown>[]) : [];
-    return {
-      name: q.serviceName,
-      groupName: q.groupName,
-      clusters,
-      // Filtered here too: not every server honours `clusters` (r-nacos ignores it).
-      hosts: inClusters(
-        hosts.map((h) => toInstance(h, q.serviceName, q.groupName)),
-        q.clusters,
-      ),
-      checksum: typeof raw['checksum'] === 'string' ? raw['checksum'] : '',
-      lastRefTime: Number(raw['lastRefTime'] ?? Date.now()),
-      cacheMillis: Number(raw['cacheMillis'] ?? 10_000),
-      reachProtectionThreshold: raw['reachProtectionThreshold'] === true,
-    };
+    const info = toServiceInfo(raw, q.serviceName, q.groupName, clusters);
+    // Filtered here too: not every server honours `clusters` (r-nacos ignores it).
+    return { ...info, hosts: inClusters(info.hosts, q.clusters) };
   }
   const res = await transport.request({
     method: 'GET',

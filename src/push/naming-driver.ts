@@ -4,9 +4,10 @@
 // every SDK: instances gone after a server restart).
 import { groupedName, instanceKey, type ServiceInfo } from '../naming/model.js';
 import type { InstanceFields } from '../naming/protocol.js';
-import { isNacosError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import { backoffMs, sleep } from '../util/time.js';
 import type { NamingPushDriver, NamingPushHost, ServiceKey } from './port.js';
+import { driverLife, startOrFallBack } from './source.js';
 
 /** A push source of instance lists (and registrations, where it can). */
 export interface NamingSource {
@@ -28,7 +29,7 @@ export interface NamingSourceEvents {
 }
 
 /** The key of a service in maps. */
-export const serviceId = (service: ServiceKey) => groupedName(service.serviceName, service.groupName);
+const serviceId = (service: ServiceKey) => groupedName(service.serviceName, service.groupName);
 
 /** The ephemeral instances of `registry`, by serviceId. */
 function byService(registry: Iterable<InstanceFields>): Map<string, { service: ServiceKey; instances: InstanceFields[] }> {
@@ -49,8 +50,7 @@ function byService(registry: Iterable<InstanceFields>): Map<string, { service: S
  */
 export function namingDriver(host: NamingPushHost, name: string, open: (events: NamingSourceEvents) => NamingSource): NamingPushDriver {
   const { log } = host.context;
-  const stop = new AbortController();
-  const life = host.context.scope(stop.signal);
+  const life = driverLife(host.context);
   let connections = 0;
   let fellBack = false;
   let registrations: Promise<unknown> = Promise.resolve();
@@ -87,14 +87,8 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
     connected: () => void redo(++connections),
   });
 
-  void source.start().catch((error: unknown) => {
-    if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
+  startOrFallBack(source, life, log, `${name} push unavailable, registering with heartbeats and polling lists over HTTP instead`, () => {
     fellBack = true;
-    log.warn(`${name} push unavailable, registering with heartbeats and polling lists over HTTP instead: ${messageOf(error)}`);
-    // The host lets go of this driver: nothing of it may outlive the fall-back.
-    stop.abort();
-    life.release();
-    void source.close();
     host.fallBack();
   });
 
@@ -151,8 +145,7 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
       }
       // The connection's end takes the instances it held off the server: the host has nothing left to deregister.
       if (source.register && !fellBack) for (const [key, f] of host.registered) if (f.ephemeral) host.registered.delete(key);
-      stop.abort();
-      life.release();
+      life.end();
       await source.close();
     },
   };
