@@ -2,10 +2,11 @@
 // with the md5 it has, read what the server says differs or changed, and after every new connection listen to
 // everything again (the server forgot it) so that a change made while disconnected is found by its md5. A full
 // re-listen every few minutes catches a push the server never sent. Deliveries stay once per md5: the host's.
-import { isNacosError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import { configId, type ConfigKey } from '../config/model.js';
 import { backoffMs, sleep } from '../util/time.js';
 import type { ConfigPushDriver, ConfigPushHost } from './port.js';
+import { driverLife, startOrFallBack } from './source.js';
 
 /** A push source of config changes: a gRPC connection's listens, or the bridge's watch stream. */
 export interface ConfigSource {
@@ -30,12 +31,18 @@ export interface ConfigSourceEvents {
 export const FULL_RESYNC_MS = 180_000;
 
 /**
+ * How long changes of the watched set are gathered before the listens follow them: adding 10,000 listeners is then
+ * a few listen requests, not 10,000 (each a pass over every watched key). A change meanwhile is not lost: the listen
+ * sends the md5 the client read, and the server names the keys whose md5 differs.
+ */
+export const LISTEN_COALESCE_MS = 50;
+
+/**
  * A driver of `host`'s watched configs over the source `open` makes. `name` is for log lines (`gRPC`, `bridge`).
  */
 export function configDriver(host: ConfigPushHost, name: string, open: (events: ConfigSourceEvents) => ConfigSource, resyncMs = FULL_RESYNC_MS): ConfigPushDriver {
   const { log } = host.context;
-  const stop = new AbortController();
-  const life = host.context.scope(stop.signal);
+  const life = driverLife(host.context);
   /** What the current connection follows, by configId. */
   const listened = new Map<string, ConfigKey>();
   /** Every step runs after the one before: a listen never races a re-listen, a read never an older read. */
@@ -49,6 +56,12 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
   let failures = 0;
   let fellBack = false;
   const resync = setInterval(() => void sync(true), resyncMs);
+  /** The gathering of watched-set changes in progress (see LISTEN_COALESCE_MS). */
+  let gathering: ReturnType<typeof setTimeout> | undefined;
+  const stopTimers = () => {
+    clearInterval(resync);
+    clearTimeout(gathering);
+  };
 
   /** Brings the server's listens in line with what the host watches; `all`: listen to everything again. */
   const sync = (all: boolean) =>
@@ -95,23 +108,21 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
     },
   });
 
-  void source.start().catch((error: unknown) => {
-    if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
+  startOrFallBack(source, life, log, `${name} push unavailable, following config changes over HTTP instead`, () => {
     fellBack = true;
-    log.warn(`${name} push unavailable, following config changes over HTTP instead: ${messageOf(error)}`);
-    // The host lets go of this driver: nothing of it may outlive the fall-back.
-    clearInterval(resync);
-    stop.abort();
-    life.release();
-    void source.close();
+    stopTimers();
     host.fallBack();
   });
   return {
-    watchedChanged: () => void sync(false),
+    watchedChanged() {
+      gathering ??= setTimeout(() => {
+        gathering = undefined;
+        void sync(false);
+      }, LISTEN_COALESCE_MS);
+    },
     async close() {
-      clearInterval(resync);
-      stop.abort();
-      life.release();
+      stopTimers();
+      life.end();
       await source.close();
       await queue;
     },
