@@ -8,7 +8,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** Writes latest.md and chart.svg for `results`; returns the markdown. */
 export function render(results) {
-  const { CHANGES, SUB_CHANGES, SUB_GAP_MS, HB_WINDOW_MS, WARMUP_MS } = results.settings;
+  const { WARMUP_MS } = results.settings;
+  // A scenario measured again in a partial run (BENCH_SCENARIOS) has the settings of that run.
+  const settingsOf = (scenario) => results.measured?.[scenario]?.settings ?? results.settings;
+  const { CHANGES } = settingsOf('publish → listener');
+  const { SUB_CHANGES, SUB_GAP_MS } = settingsOf('register → subscription callback');
+  const { HB_WINDOW_MS } = settingsOf(`${results.settings.HB_INSTANCES} ephemeral instances`);
   const ROUNDS = results.rounds;
   const ALL = Object.keys(results.scenarios['getConfig c=1']);
   const fmt = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(digits));
@@ -18,7 +23,7 @@ export function render(results) {
     Object.entries(s)
       .map(([name, r]) => `| ${label(name)} | ${fmt(r.opsPerSec, 0)} | ${fmt(r.spread[0], 0)}–${fmt(r.spread[1], 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.opsPerSec / s.floor.opsPerSec, 2)} | ${fmt(r.opsPerSec / s.edge.opsPerSec, 2)} |\n`)
       .join('') + '\n';
-  let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds); throughput after a ${WARMUP_MS} ms warm-up for every contender.\nRatios are the ones that matter; the machines are shared and noisy.\n${results.measured ? `Measured again since: ${[...new Set(Object.values(results.measured))].map((d) => `${Object.entries(results.measured).filter(([, v]) => v === d).map(([k]) => k).join(', ')} on ${d}`).join('; ')}.\n` : ''}\n`;
+  let md = `# Benchmarks\n\n${results.date}, ${results.server}, Node ${results.node}, ${ROUNDS} alternating rounds (median; spread = min–max of the rounds); throughput after a ${WARMUP_MS} ms warm-up for every contender.\nRatios are the ones that matter; the machines are shared and noisy.\n${results.measured ? `Measured again since: ${[...new Set(Object.values(results.measured).map((m) => m.date))].map((d) => `${Object.entries(results.measured).filter(([, m]) => m.date === d).map(([k]) => k).join(', ')} on ${d}`).join('; ')}.\n` : ''}\n`;
   for (const c of [1, 32]) {
     const s = results.scenarios[`getConfig c=${c}`];
     md += `## getConfig, concurrency ${c}\n\n| contender | ops/s | spread | p50 ms | p99 ms | × floor | × nacos-edge |\n|---|---|---|---|---|---|---|\n`;

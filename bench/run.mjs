@@ -361,9 +361,11 @@ if (state && (!before || before.pid !== state.pid)) await stopServer('bench');
 results.labels = Object.fromEntries(Object.entries(CONTENDERS).map(([name, c]) => [name, c.label]));
 mkdirSync(join(here, 'results'), { recursive: true });
 if (only) {
-  // A partial run: the other scenarios keep their last figures, and each scenario says when it was measured.
+  // A partial run: the other scenarios keep their last figures, and each re-measured one its date and settings.
   const previous = JSON.parse(readFileSync(join(here, 'results', 'latest.json'), 'utf8'));
-  const measured = { ...(previous.measured ?? {}), ...Object.fromEntries(Object.keys(results.scenarios).map((k) => [k, results.date])) };
+  const measured = { ...(previous.measured ?? {}), ...Object.fromEntries(Object.keys(results.scenarios).map((k) => [k, { date: results.date, settings: results.settings }])) };
+  // The headings of the scenarios kept from before use the settings of their own run.
+  results.settings = previous.settings;
   Object.assign(results, { date: previous.date, scenarios: { ...previous.scenarios, ...results.scenarios }, measured });
 }
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
