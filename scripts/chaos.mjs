@@ -53,10 +53,10 @@ md += `- **recovery**: config, from the last publish to its delivery; naming, fr
 md += `- **attempts/s**: requests (connections, for resets) that reached the faulty members while the fault lasted\n`;
 md += `- **logins**: logins of the client under test through the proxies (one more each time a token is due for renewal)\n`;
 md += `- **timers left**: timers of the scenario's clients still alive after \`shutdown()\`\n\n`;
-md += `| server | scenario | fault | published | delivered | superseded | duplicated | out of order | foreign | last delivered | max staleness | recovery | attempts/s | logins | timers left | unhandled rejections | notes |\n`;
-md += `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
+md += `| server | scenario | client | fault | published | delivered | superseded | duplicated | out of order | foreign | last delivered | max staleness | recovery | attempts/s | logins | timers left | unhandled rejections | notes |\n`;
+md += `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n`;
 for (const r of rows) {
-  md += `| ${r.server} | ${r.scenario} | ${r.fault} | ${r.published} | ${r.delivered} | ${r.superseded} | ${r.duplicated} | ${r.outOfOrder} | ${r.foreign ?? 0} | ${yes(r.lastDelivered)} | ${ms(r.maxStalenessMs)} | ${ms(r.recoveryMs)} | ${r.faultyRequestsPerSecond} | ${r.logins} | ${r.timersLeft} | ${r.unhandledRejections} | ${r.note ?? ''} |\n`;
+  md += `| ${r.server} | ${r.scenario} | ${r.client} | ${r.fault} | ${r.published} | ${r.delivered} | ${r.superseded} | ${r.duplicated} | ${r.outOfOrder} | ${r.foreign ?? 0} | ${yes(r.lastDelivered)} | ${ms(r.maxStalenessMs)} | ${ms(r.recoveryMs)} | ${r.faultyRequestsPerSecond} | ${r.logins} | ${r.timersLeft} | ${r.unhandledRejections} | ${r.note ?? ''} |\n`;
 }
 // npm test (with --json) reports through vitest only; the committed table is what `npm run chaos` measured.
 if (json) {

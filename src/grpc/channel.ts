@@ -181,6 +181,7 @@ export class GrpcChannel {
       }
       if (failures > 0 && this.#everConnected) this.#context.log.info(`gRPC ${this.#module} connection back after ${failures} failed attempt(s)`);
       failures = 0;
+      this.#context.log.debug(`gRPC ${this.#module} connected to ${connection.address}`);
       this.#everConnected = true;
       this.#current = connection;
       const closed = new Promise<void>((resolve) => (this.#onClosed = resolve));

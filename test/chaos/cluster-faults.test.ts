@@ -3,16 +3,7 @@
 // through a silent, a killed and an unreachable cluster, and 100 clients re-created. Tokens live 8 s, so every
 // scenario also crosses token expiry.
 import { inject, describe, expect, it } from 'vitest';
-import { restartServer, stopServer } from '../../scripts/nacos-server.mjs';
-import { NacosConfigWatcher, NacosNamingService } from '../../src/index.js';
-import { activeTimers, clusterConfig, configScenario, countingUnhandled, expectNothingLost, expectRegistrationKept, namingScenario, proxies, quietReport, record, sleep } from './scenario.js';
-
-/** Stops the member and starts it again on the same port and data after `downMs`. */
-async function bounce(profile: string, downMs: number): Promise<void> {
-  await stopServer(profile, { keepState: true });
-  await sleep(downMs);
-  await restartServer(profile);
-}
+import { bounce, configScenario, expectNoLeaks, expectNothingLost, expectRegistrationKept, lifecycleScenario, namingScenario } from './scenario.js';
 
 /** An admin token from `member` (the cluster API needs one with auth on). */
 async function adminToken(member: string): Promise<string> {
@@ -138,44 +129,6 @@ describe('lifecycle under load', () => {
   // 100 clients: 50 config watchers and 50 naming services. Each logs in, and the server hashes every password (BCrypt):
   // 200 logins at once kept a 2.5.1 cluster on two cores busy for minutes under other load.
   it('100 clients created, used and shut down, three times over: no timer or socket of ours left behind', async () => {
-    const fronts = await proxies();
-    const ours = () => ({ timers: activeTimers(), sockets: process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length });
-    const before = ours();
-    const { unhandled } = await countingUnhandled(async () => {
-      for (let round = 0; round < 3; round++) {
-        const clients = await Promise.all(
-          Array.from({ length: 50 }, async (_, i) => {
-            const config = clusterConfig(fronts.map((p) => p.address));
-            const watcher = await NacosConfigWatcher.createConfigWatcher(config);
-            const naming = await NacosNamingService.createNamingService(config);
-            await watcher.addListener(`chaos-load-${i % 10}`, 'DEFAULT_GROUP', () => {});
-            await naming.subscribe({ serviceName: `chaos-load-${i % 10}`, subscribeCallback: () => {} });
-            return { watcher, naming };
-          }),
-        );
-        await Promise.all(clients.flatMap(({ watcher, naming }) => [watcher.shutdown(), naming.shutdown()]));
-      }
-    });
-    // Connections the platform's fetch keeps alive close by themselves (undici: 4 s idle); cut them at the proxies.
-    await Promise.all(fronts.map((p) => p.close()));
-    const deadline = Date.now() + 10_000;
-    let after = ours();
-    while ((after.timers > before.timers || after.sockets > before.sockets) && Date.now() < deadline) {
-      await sleep(100);
-      after = ours();
-    }
-    record(
-      quietReport({
-        scenario: '100 clients re-created, 3 rounds',
-        fault: 'none',
-        lastDelivered: true,
-        unhandledRejections: unhandled,
-        timersLeft: Math.max(0, after.timers - before.timers),
-        note: `timers ${before.timers} → ${after.timers}, sockets ${before.sockets} → ${after.sockets} (before → after shutdown)`,
-      }),
-    );
-    expect(after.timers).toBeLessThanOrEqual(before.timers);
-    expect(after.sockets).toBeLessThanOrEqual(before.sockets);
-    expect(unhandled).toBe(0);
+    expectNoLeaks(await lifecycleScenario({ scenario: '100 clients re-created, 3 rounds' }));
   }, 180_000);
 });

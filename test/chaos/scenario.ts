@@ -4,7 +4,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { expect, inject } from 'vitest';
-import { createClientConfig, NacosConfigService, NacosConfigWatcher, NacosNamingService, type ClientConfig, type ClientConfigOptions, type Instance } from '../../src/index.js';
+import { restartServer, stopServer } from '../../scripts/nacos-server.mjs';
+import { grpcPush } from '../../src/grpc/index.js';
+import { createClientConfig, NacosConfigService, NacosConfigWatcher, NacosNamingService, type ClientConfig, type ClientConfigOptions, type Instance, type Logger } from '../../src/index.js';
 import { waitFor } from '../integration/helpers.js';
 import { FaultProxy, type Fault } from '../support/fault-proxy.js';
 
@@ -17,6 +19,10 @@ export interface ScenarioReport {
   server: string;
   scenario: string;
   fault: string;
+  /** How the client under test follows changes: `long poll` (2.x), `md5 polling` (3.x), `gRPC push`; naming: `heartbeats`, `gRPC`. */
+  client: string;
+  /** Whether a client with push gave up on it and went over HTTP (its first connection failed): must be false. */
+  fellBack: boolean;
   /** Versions published while the scenario ran. */
   published: number;
   /** Distinct versions the listener got. */
@@ -63,11 +69,13 @@ export function expectNothingLost(report: ScenarioReport): void {
   expect(report.unhandledRejections).toBe(0);
   expect(report.timersLeft).toBe(0);
   expect(report.logins).toBeGreaterThanOrEqual(2);
+  expect(report.fellBack).toBe(false);
 }
 
 /** A report of a scenario that publishes nothing (naming, lifecycle): the counts that do not apply are zero. */
-export const quietReport = (fields: Pick<ScenarioReport, 'scenario' | 'fault' | 'lastDelivered' | 'unhandledRejections' | 'note'> & Partial<ScenarioReport>): ScenarioReport => ({
+export const quietReport = (fields: Pick<ScenarioReport, 'scenario' | 'fault' | 'client' | 'lastDelivered' | 'unhandledRejections' | 'note'> & Partial<ScenarioReport>): ScenarioReport => ({
   server: inject('cluster').version,
+  fellBack: false,
   logins: 0,
   timersLeft: 0,
   published: 0,
@@ -92,6 +100,13 @@ export const describeFault = (fault: Fault): string =>
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Stops the member and starts it again on the same port and data after `downMs`. */
+export async function bounce(profile: string, downMs: number): Promise<void> {
+  await stopServer(profile, { keepState: true });
+  await sleep(downMs);
+  await restartServer(profile);
+}
+
 /** A client config for the cluster: its admin login, quiet logs, and `options` on top. */
 export function clusterConfig(serverAddresses: string | string[], options: Partial<ClientConfigOptions> = {}): ClientConfig {
   const { username, password } = inject('cluster');
@@ -108,10 +123,113 @@ export async function timersLeftOver(before: number): Promise<number> {
   return Math.max(0, activeTimers() - before);
 }
 
-/** A proxy in front of every member, in member order. */
-export async function proxies(): Promise<FaultProxy[]> {
-  return Promise.all(inject('cluster').members.map((member) => FaultProxy.start(member)));
+/** What the scenarios do with the proxies in front of one member. */
+export interface MemberFront {
+  /** `127.0.0.1:port`, to put in a client's server list. */
+  readonly address: string;
+  /** Connections accepted and requests seen since the last `resetCounts()`; logins since the front started. */
+  readonly counts: { readonly connections: number; readonly requests: number; readonly logins: number };
+  set(fault: Fault): void;
+  resetCounts(): void;
+  close(): Promise<void>;
 }
+
+/** grpcPush's default: a member's gRPC port is its HTTP port + 1000, and so is its front's. */
+const GRPC_PORT_OFFSET = 1000;
+
+/**
+ * Both ports of one member behind proxies, for a client with gRPC push: a fault hits the member, not one port. One
+ * gRPC connection carries every request of the client, so its attempts are connections: they count as requests.
+ */
+class PushFront implements MemberFront {
+  constructor(
+    private readonly http: FaultProxy,
+    private readonly grpc: FaultProxy,
+  ) {}
+
+  static async start(member: string): Promise<PushFront> {
+    const [host, port] = member.split(':');
+    for (let attempt = 1; ; attempt++) {
+      const grpc = await FaultProxy.start(`${host}:${Number(port) + GRPC_PORT_OFFSET}`);
+      try {
+        return new PushFront(await FaultProxy.start(member, grpc.port - GRPC_PORT_OFFSET), grpc);
+      } catch (error) {
+        // The port 1000 below the free one was taken: try another pair.
+        await grpc.close();
+        if (attempt === 10) throw error;
+      }
+    }
+  }
+
+  get address(): string {
+    return this.http.address;
+  }
+
+  get counts() {
+    const { http, grpc } = this;
+    return { connections: http.counts.connections + grpc.counts.connections, requests: http.counts.requests + grpc.counts.connections, logins: http.counts.logins };
+  }
+
+  set(fault: Fault): void {
+    this.http.set(fault);
+    this.grpc.set(fault);
+  }
+
+  resetCounts(): void {
+    this.http.resetCounts();
+    this.grpc.resetCounts();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.http.close(), this.grpc.close()]);
+  }
+}
+
+/** A front for every member, in member order: its HTTP port's proxy, and with `push` its gRPC port's as well. */
+export async function proxies(push = false): Promise<MemberFront[]> {
+  return Promise.all(inject('cluster').members.map((member) => (push ? PushFront.start(member) : FaultProxy.start(member))));
+}
+
+/** What pushOptions gives a scenario. */
+interface PushWatch {
+  options: Partial<ClientConfigOptions>;
+  /** Whether the client gave up on push and went over HTTP. */
+  fellBack(): boolean;
+  /** Resolves once the client has a gRPC connection of `module` (at once without push). */
+  connected(module: 'config' | 'naming'): Promise<void>;
+}
+
+/**
+ * The client options that put a client on gRPC push, with what its log says of it. A scenario faults the cluster only
+ * once the client is connected: a client whose first connection fails goes over HTTP, which is another scenario.
+ */
+function pushOptions(push: boolean | undefined): PushWatch {
+  if (!push) return { options: {}, fellBack: () => false, connected: async () => undefined };
+  let fellBack = false;
+  const connected = new Set<string>();
+  const echo = process.env.CHAOS_LOG_LEVEL ? console : undefined;
+  const logger: Logger = {
+    debug: (message) => {
+      const module = /gRPC (config|naming) connected to /.exec(message)?.[1];
+      if (module) connected.add(module);
+      echo?.debug(message);
+    },
+    info: (message) => echo?.info(message),
+    warn: (message) => {
+      if (/push unavailable/.test(message)) fellBack = true;
+      echo?.warn(message);
+    },
+    error: (message) => echo?.error(message),
+  };
+  return {
+    options: { push: grpcPush(), logger, logLevel: 'debug' },
+    fellBack: () => fellBack,
+    connected: (module) => waitFor(() => connected.has(module), { what: `a gRPC ${module} connection` }).then(() => undefined),
+  };
+}
+
+/** How a client follows changes in this cluster. */
+const configClient = (push: boolean | undefined) => (push ? 'gRPC push' : inject('cluster').generation === 'v1' ? 'long poll' : 'md5 polling');
 
 /** Counts unhandled rejections while `work` runs. */
 export async function countingUnhandled<T>(work: () => Promise<T>): Promise<{ value: T; unhandled: number }> {
@@ -138,6 +256,8 @@ export interface ConfigScenarioOptions {
   client?: Partial<ClientConfigOptions>;
   /** Run while the fault is on (a member restart, …) instead of (or besides) the proxy fault. */
   during?: () => Promise<void>;
+  /** The watcher follows changes over gRPC push (`nacos-edge/grpc`); both ports of each member are behind proxies. */
+  push?: boolean;
   note?: string;
 }
 
@@ -148,16 +268,17 @@ export interface ConfigScenarioOptions {
  */
 export async function configScenario(options: ConfigScenarioOptions): Promise<ScenarioReport> {
   const { members } = inject('cluster');
-  const fronts = await proxies();
+  const fronts = await proxies(options.push);
   const faulty = (options.faulty ?? [0]).map((i) => fronts[i]!);
   const publishEveryMs = options.publishEveryMs ?? 500;
+  const push = pushOptions(options.push);
   const timersBefore = activeTimers();
   // The writer goes straight to the members, the second first (the fault suite cuts only the watcher off).
   const writer = await NacosConfigService.createConfigService(clusterConfig([members[1]!, members[2]!, members[0]!]));
   const watcher = await NacosConfigWatcher.createConfigWatcher(
     clusterConfig(
       fronts.map((p) => p.address),
-      { timeoutMs: 2000, longPollTimeoutMs: 10_000, pollIntervalMs: 1000, ...options.client },
+      { timeoutMs: 2000, longPollTimeoutMs: 10_000, pollIntervalMs: 1000, ...push.options, ...options.client },
     ),
   );
   const dataId = `chaos-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -198,6 +319,7 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
           publishedAt.push(Date.now());
         }
       };
+      await push.connected('config');
       for (const p of faulty) p.set(options.fault);
       for (const p of faulty) p.resetCounts();
       const faultStart = Date.now();
@@ -236,6 +358,8 @@ export async function configScenario(options: ConfigScenarioOptions): Promise<Sc
         server: inject('cluster').version,
         scenario: options.scenario,
         fault: describeFault(options.fault),
+        client: configClient(options.push),
+        fellBack: push.fellBack(),
         published,
         delivered: seen.size,
         superseded,
@@ -270,6 +394,8 @@ export interface NamingScenarioOptions {
   faultMs: number;
   /** Run while the fault is on (a member restart, …) instead of (or besides) the proxy fault. */
   during?: () => Promise<void>;
+  /** The registrant registers over gRPC (`nacos-edge/grpc`: the connection keeps the instance, no heartbeats). */
+  push?: boolean;
   note?: string;
 }
 
@@ -291,10 +417,11 @@ export interface NamingOutcome {
  */
 export async function namingScenario(options: NamingScenarioOptions): Promise<NamingOutcome> {
   const { members } = inject('cluster');
-  const fronts = await proxies();
+  const fronts = await proxies(options.push);
   const faulty = (options.faulty ?? [0]).map((i) => fronts[i]!);
   const timersBefore = activeTimers();
-  const registrant = await NacosNamingService.createNamingService(clusterConfig(fronts.map((p) => p.address), { timeoutMs: 2000 }));
+  const push = pushOptions(options.push);
+  const registrant = await NacosNamingService.createNamingService(clusterConfig(fronts.map((p) => p.address), { timeoutMs: 2000, ...push.options }));
   const observer = await NacosNamingService.createNamingService(clusterConfig(members[2]!));
   const serviceName = `chaos-svc-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
   const ip = `10.99.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
@@ -306,6 +433,7 @@ export async function namingScenario(options: NamingScenarioOptions): Promise<Na
       await registrant.registerInstance({ serviceName, ip, port: 8080 });
       await observer.subscribe({ serviceName, intervalMs: 500, subscribeCallback: (instances) => void pushes.push(instances) });
       await waitFor(async () => pushes.some((list) => list.some((h) => h.ip === ip)), { what: 'the subscriber to see the instance', timeoutMs: 20_000 });
+      await push.connected('naming');
       for (const p of faulty) p.set(options.fault);
       for (const p of faulty) p.resetCounts();
       const faultStart = Date.now();
@@ -334,6 +462,8 @@ export async function namingScenario(options: NamingScenarioOptions): Promise<Na
       ...quietReport({
         scenario: options.scenario,
         fault: describeFault(options.fault),
+        client: options.push ? 'gRPC' : 'heartbeats',
+        fellBack: push.fellBack(),
         lastDelivered: value.relistedMs >= 0,
         unhandledRejections: unhandled,
         note: `${options.note ? `${options.note}; ` : ''}listed healthy again ${value.relistedMs >= 0 ? `${value.relistedMs} ms after the fault` : '**not within 30 s**'}; empty lists pushed: ${emptyPushes}`,
@@ -361,4 +491,66 @@ export function expectRegistrationKept(outcome: NamingOutcome): void {
   expect(outcome.report.unhandledRejections).toBe(0);
   expect(outcome.report.timersLeft).toBe(0);
   expect(outcome.report.logins).toBeGreaterThanOrEqual(2);
+  expect(outcome.report.fellBack).toBe(false);
+}
+
+/** What a lifecycle scenario found: this process's timers and sockets before the clients and after their shutdown. */
+export interface LifecycleOutcome {
+  before: { timers: number; sockets: number };
+  after: { timers: number; sockets: number };
+  unhandled: number;
+}
+
+/**
+ * 50 config watchers and 50 naming services behind the proxies, each listening and subscribing, created and shut down
+ * three times over (with `push`, each on gRPC: two connections a client). Records the row and returns the counts.
+ */
+export async function lifecycleScenario(options: { scenario: string; push?: boolean }): Promise<LifecycleOutcome> {
+  const fronts = await proxies(options.push);
+  const ours = () => ({ timers: activeTimers(), sockets: process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length });
+  const before = ours();
+  const push = pushOptions(options.push);
+  const { unhandled } = await countingUnhandled(async () => {
+    for (let round = 0; round < 3; round++) {
+      const clients = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const config = clusterConfig(fronts.map((p) => p.address), push.options);
+          const watcher = await NacosConfigWatcher.createConfigWatcher(config);
+          const naming = await NacosNamingService.createNamingService(config);
+          await watcher.addListener(`chaos-load-${i % 10}`, 'DEFAULT_GROUP', () => {});
+          await naming.subscribe({ serviceName: `chaos-load-${i % 10}`, subscribeCallback: () => {} });
+          return { watcher, naming };
+        }),
+      );
+      await Promise.all(clients.flatMap(({ watcher, naming }) => [watcher.shutdown(), naming.shutdown()]));
+    }
+  });
+  // Connections the platform's fetch keeps alive close by themselves (undici: 4 s idle); cut them at the proxies.
+  await Promise.all(fronts.map((p) => p.close()));
+  const deadline = Date.now() + 10_000;
+  let after = ours();
+  while ((after.timers > before.timers || after.sockets > before.sockets) && Date.now() < deadline) {
+    await sleep(100);
+    after = ours();
+  }
+  record(
+    quietReport({
+      scenario: options.scenario,
+      fault: 'none',
+      client: options.push ? 'gRPC push; gRPC' : `${configClient(false)}; heartbeats`,
+      fellBack: push.fellBack(),
+      lastDelivered: true,
+      unhandledRejections: unhandled,
+      timersLeft: Math.max(0, after.timers - before.timers),
+      note: `timers ${before.timers} → ${after.timers}, sockets ${before.sockets} → ${after.sockets} (before → after shutdown)`,
+    }),
+  );
+  return { before, after, unhandled };
+}
+
+/** The invariants of a lifecycle scenario: no timer or socket of the clients left, no unhandled rejection. */
+export function expectNoLeaks(outcome: LifecycleOutcome): void {
+  expect(outcome.after.timers).toBeLessThanOrEqual(outcome.before.timers);
+  expect(outcome.after.sockets).toBeLessThanOrEqual(outcome.before.sockets);
+  expect(outcome.unhandled).toBe(0);
 }

@@ -38,21 +38,32 @@ export class FaultProxy {
     this.#target = target;
   }
 
-  /** Starts a proxy on a free loopback port in front of `target` (`host:port`). */
-  static async start(target: string): Promise<FaultProxy> {
+  /** Starts a proxy on loopback `listenPort` (default: a free one) in front of `target` (`host:port`); rejects when the port is taken. */
+  static async start(target: string, listenPort = 0): Promise<FaultProxy> {
     const [host = '127.0.0.1', port] = target.split(':');
     const server = createServer();
     const proxy = new FaultProxy(server, { host, port: Number(port) });
     server.on('connection', (client) => proxy.#accept(client));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listenPort, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
     return proxy;
+  }
+
+  /** The loopback port the proxy listens on. */
+  get port(): number {
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') throw new Error('the proxy is not listening');
+    return address.port;
   }
 
   /** `127.0.0.1:port`, to put in a client's server list. */
   get address(): string {
-    const address = this.#server.address();
-    if (address === null || typeof address === 'string') throw new Error('the proxy is not listening');
-    return `127.0.0.1:${address.port}`;
+    return `127.0.0.1:${this.port}`;
   }
 
   get fault(): Fault {
