@@ -18,8 +18,9 @@ const flag = (name) => {
 };
 const bases = (flag('bases') ?? 'v2-auth,v3-auth').split(',');
 const json = flag('json');
-// --ci: the subset npm test runs (≤ 10 min with both cluster starts): every scenario on 2.5.1, and on 3.x the faults of
-// the member a watcher talks to (md5 polling); the member kills, leader change, outages and load on 3.x run in full only.
+// --ci: the subset npm test runs (≤ 10 min with both cluster starts): every polled scenario on 2.5.1 and, over gRPC push,
+// a cut and a silent member and the outage (CHAOS_CI); on 3.x the faults of the member a watcher talks to (md5
+// polling); the member kills, leader change, outages, load and the other push scenarios run in full only.
 const ci = process.argv.includes('--ci');
 
 rmSync(results, { force: true });
@@ -28,7 +29,7 @@ const runs = [];
 for (const base of bases) {
   // VITEST_JSON_OUTPUT is npm test's report of the other suites: this run must not write over it.
   const { VITEST_JSON_OUTPUT: _, ...inherited } = process.env;
-  const env = { ...inherited, NACOS_CHAOS: '1', NACOS_CHAOS_BASE: base, CHAOS_RESULTS: results };
+  const env = { ...inherited, NACOS_CHAOS: '1', NACOS_CHAOS_BASE: base, CHAOS_RESULTS: results, ...(ci ? { CHAOS_CI: '1' } : {}) };
   const args = ['vitest', 'run', '--project', 'chaos', ...(ci && base === 'v3-auth' ? ['test/chaos/config-faults.test.ts'] : [])];
   if (json) args.push('--reporter=default', '--reporter=json', `--outputFile.json=${json}-${base}.json`);
   const run = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env });

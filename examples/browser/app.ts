@@ -1,6 +1,7 @@
 // The page: watches the configs and services named in the query string
 // (?configs=a.json,b.properties&services=orders) through the page's same-origin proxy to Nacos.
 import { createClientConfig, NacosConfigService, NacosNamingService, type Instance } from 'nacos-edge';
+import { bridgePush } from 'nacos-edge/grpc-web';
 import { createStorage } from 'nacos-edge/storage/indexeddb';
 
 const params = new URLSearchParams(location.search);
@@ -8,8 +9,12 @@ const list = (name: string) => (params.get(name) ?? '').split(',').map((s) => s.
 const status = document.getElementById('status') as HTMLElement;
 
 // Same origin: the server that served this page forwards /nacos/* to Nacos. Snapshots go to IndexedDB,
-// so the page still shows the last known configs when Nacos is down.
-const clientConfig = createClientConfig({ serverAddresses: location.origin, storage: createStorage({ name: 'browser-example' }), logLevel: 'warn' });
+// so the page still shows the last known configs when Nacos is down. Changes are pushed through the bridge the same
+// server mounts at /push, with the token it handed this page (an app hands it out after its own login): the page
+// never holds a Nacos credential. Without a bridge the client polls.
+const bridgeToken = document.querySelector<HTMLMetaElement>('meta[name="bridge-token"]')?.content;
+const push = bridgeToken ? bridgePush({ url: `${location.origin}/push`, token: bridgeToken }) : undefined;
+const clientConfig = createClientConfig({ serverAddresses: location.origin, storage: createStorage({ name: 'browser-example' }), logLevel: 'warn', ...(push ? { push } : {}) });
 const config = await NacosConfigService.createConfigService(clientConfig);
 const naming = await NacosNamingService.createNamingService(clientConfig);
 
@@ -59,4 +64,4 @@ for (const serviceName of list('services')) {
   await naming.subscribe({ serviceName, subscribeCallback: render, intervalMs: 1000, allowEmptyPush: true });
 }
 
-status.textContent = `connected to ${location.origin}/nacos (same-origin proxy)`;
+status.textContent = `connected to ${location.origin}/nacos (same-origin proxy)${push ? '; changes pushed through the bridge at /push' : '; changes polled'}`;

@@ -22,6 +22,7 @@ import {
   type PublishConfigParams,
   type StoragePort,
 } from '../index.js';
+import { createBridge, serveBridge } from '../bridge/index.js';
 import { messageOf } from '../errors.js';
 import { createStorage } from '../storage/fs.js';
 import { spasSigning } from '../transport/signing.js';
@@ -447,6 +448,38 @@ program
     const result = await pingServer(clientConfig(g));
     print(g, `${result.server}: ${result.ready ? 'ready' : 'NOT READY'}, ${result.generation} API${result.version ? `, version ${result.version}` : ''}, ${result.latencyMs} ms`, result);
     if (!result.ready) process.exitCode = EXIT.unavailable;
+  });
+
+// ---------------------------------------------------------------------------------------- bridge
+
+program
+  .command('bridge')
+  .description('serve pushes to browsers and Workers (nacos-edge/grpc-web) over gRPC-web, from gRPC connections to Nacos')
+  .option('--nacos <addresses>', 'the Nacos servers, comma-separated (default: --server)')
+  .option('--listen <host:port>', 'where to listen (put TLS in front when it is not loopback)', '127.0.0.1:8849')
+  .addOption(new Option('--token <token>', 'the token clients must send (prefer the variable: flags show in process lists)').env('NACOS_EDGE_BRIDGE_TOKEN'))
+  .option('--allow-origin <origin>', 'an origin whose pages may call the bridge (CORS); repeat for more, * for any', collect)
+  .option('--base-path <path>', 'serve under this path (e.g. /push)')
+  .action(async (o: { nacos?: string; listen: string; token?: string; allowOrigin?: string[]; basePath?: string }, command: Command) => {
+    const g = globals(command);
+    if (!o.token) throw new CliError('give the bridge a token of at least 16 characters in NACOS_EDGE_BRIDGE_TOKEN (or --token)', EXIT.usage);
+    if (o.token.length < 16) throw new CliError('the bridge token needs at least 16 characters', EXIT.usage);
+    const at = o.listen.lastIndexOf(':');
+    const host = at > 0 ? o.listen.slice(0, at).replace(/^\[|\]$/g, '') : '127.0.0.1';
+    const port = parsePort(at >= 0 ? o.listen.slice(at + 1) : o.listen);
+    const bridge = createBridge({
+      config: clientConfig(o.nacos ? { ...g, server: o.nacos } : g),
+      token: o.token,
+      ...(o.allowOrigin ? { allowOrigins: o.allowOrigin } : {}),
+      ...(o.basePath ? { basePath: o.basePath } : {}),
+    });
+    const { server, url } = await serveBridge(bridge, { host, port });
+    console.error(`nacos-edge bridge on ${url}${o.basePath ?? ''} for ${o.nacos ?? g.server}`);
+    const signal = untilInterrupted();
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await bridge.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
   });
 
 // ---------------------------------------------------------------------------------------- run

@@ -139,7 +139,7 @@ export function decodePayload(bytes: Uint8Array): NacosPayload {
 }
 
 /** A gRPC length-prefixed message (flag 0), or gRPC-web trailers (flag 0x80). */
-export function frame(message: Uint8Array, flag = 0): Uint8Array {
+export function frame(message: Uint8Array, flag = 0): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(5 + message.length);
   out[0] = flag;
   new DataView(out.buffer).setUint32(1, message.length);

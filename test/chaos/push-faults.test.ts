@@ -7,6 +7,11 @@ import { describe, expect, inject, it } from 'vitest';
 import type { Fault } from '../support/fault-proxy.js';
 import { bounce, configScenario, expectNoLeaks, expectNothingLost, expectRegistrationKept, lifecycleScenario, namingScenario } from './scenario.js';
 
+// `npm test`'s CI subset (scripts/chaos.mjs --ci) keeps within its 10 minutes with a cut and a silent member and the
+// outage; `npm run chaos` runs every scenario.
+const CI = Boolean(process.env.CHAOS_CI);
+const IN_CI: Fault['kind'][] = ['reset', 'blackhole'];
+
 const FAULTS: Fault[] = [
   { kind: 'reset' },
   { kind: 'http-error', status: 503 },
@@ -19,7 +24,7 @@ const FAULTS: Fault[] = [
 
 describe('config over gRPC push: the member the client talks to fails for 6 s', () => {
   for (const fault of FAULTS) {
-    it(`${fault.kind}${'status' in fault ? ` ${fault.status}` : ''}`, async () => {
+    it.skipIf(CI && !IN_CI.includes(fault.kind))(`${fault.kind}${'status' in fault ? ` ${fault.status}` : ''}`, async () => {
       const report = await configScenario({ scenario: 'push: preferred member faulty', fault, faultMs: 6000, push: true });
       expectNothingLost(report);
       // A cut or garbled connection is noticed at once; a silent or slow one by the health check (every 5 s, 2 s
@@ -31,7 +36,7 @@ describe('config over gRPC push: the member the client talks to fails for 6 s', 
 });
 
 describe('config over gRPC push when the cluster fails', () => {
-  it('the member the client is connected to is killed and restarted', async () => {
+  it.skipIf(CI)('the member the client is connected to is killed and restarted', async () => {
     const { profiles } = inject('cluster');
     const report = await configScenario({
       scenario: 'push: preferred member killed, restarted',
@@ -66,7 +71,7 @@ describe('config over gRPC push when the cluster fails', () => {
 // Naming over gRPC against the 2.5.1 cluster only, as the polled naming scenarios (cluster-faults.test.ts says why).
 const describeNaming = inject('cluster').generation === 'v1' ? describe : () => undefined;
 
-describeNaming('naming over gRPC when the cluster fails', () => {
+(CI ? () => undefined : describeNaming)('naming over gRPC when the cluster fails', () => {
   it('the registrant’s member goes silent for 20 s: the client re-registers on the next member', async () => {
     const outcome = await namingScenario({ scenario: 'naming: registrant’s member silent 20 s', fault: { kind: 'blackhole' }, faultMs: 20_000, push: true });
     expectRegistrationKept(outcome);
@@ -85,7 +90,7 @@ describeNaming('naming over gRPC when the cluster fails', () => {
   }, 180_000);
 });
 
-describe('lifecycle under load, on gRPC push', () => {
+describe.skipIf(CI)('lifecycle under load, on gRPC push', () => {
   it('100 clients on push created, used and shut down, three times over: no timer or socket left behind', async () => {
     expectNoLeaks(await lifecycleScenario({ scenario: '100 clients re-created, 3 rounds', push: true }));
   }, 240_000);

@@ -10,7 +10,7 @@ import { createClientConfig, NacosConfigService, NacosNamingService } from '../.
 import { nacos, uniqueId, plainOptions } from './helpers.js';
 
 let browser: Browser;
-let site: { url: string; close: () => Promise<unknown> };
+let site: { url: string; bridge: { sessions: number }; close: () => Promise<unknown> };
 beforeAll(async () => {
   if (!existsSync(resolve('dist/index.js'))) execSync('npm run build', { stdio: 'ignore' });
   site = await serveExample({ port: 0, nacos: nacos().serverAddr });
@@ -37,6 +37,10 @@ describe('examples/browser', () => {
       const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
+      const warnings: string[] = [];
+      page.on('console', (m) => void (m.type() === 'warning' && warnings.push(m.text())));
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
       await page.goto(`${site.url}/?configs=${dataId}&services=${serviceName}`);
       const pre = page.locator(`pre[data-config="${dataId}"]`);
       await expect.poll(() => pre.textContent(), { timeout: 15_000 }).toBe('{"theme":"light"}');
@@ -46,7 +50,12 @@ describe('examples/browser', () => {
       await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
       await naming.registerInstance({ serviceName, ip: '10.70.0.2', port: 8080, weight: 3 });
       await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
-      await expect.poll(() => page.locator('#status').textContent()).toMatch(/connected to/);
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/connected to .*pushed through the bridge/);
+      // Pushed through the bridge the page's server mounts: a watch stream, no long poll, no list polling.
+      expect(warnings).toEqual([]);
+      expect(requests).toContain('/push/nacos.edge.Bridge/Watch');
+      expect(requests.filter((p) => p.endsWith('/cs/configs/listener'))).toEqual([]);
+      expect(site.bridge.sessions).toBeGreaterThanOrEqual(2);
       mkdirSync(resolve('.ci/artifacts'), { recursive: true });
       await page.screenshot({ path: resolve('.ci/artifacts/browser-example.png'), fullPage: true });
       expect(errors).toEqual([]);

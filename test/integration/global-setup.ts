@@ -1,5 +1,23 @@
 import type { TestProject } from 'vitest/node';
 import { ensureTargets, readState, stopServer } from '../../scripts/nacos-server.mjs';
+import { createBridge, serveBridge } from '../../src/bridge/index.js';
+import { createClientConfig } from '../../src/index.js';
+
+const BRIDGE_TOKEN = `test-bridge-${crypto.randomUUID()}`;
+
+/** A bridge to `target`'s plain server that any origin may call (the test page's port is not known here). */
+async function startBridge(target: NacosTarget) {
+  const bridge = createBridge({ config: createClientConfig({ serverAddresses: target.serverAddr, logLevel: 'silent' }), token: BRIDGE_TOKEN, allowOrigins: ['*'] });
+  const { server, url } = await serveBridge(bridge);
+  return {
+    url,
+    stop: async () => {
+      await bridge.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 /** What the tests get through `inject('nacos')`: the servers of one API generation. */
 export interface NacosTarget {
@@ -15,9 +33,16 @@ export interface NacosTarget {
   auth: { serverAddr: string; username: string; password: string; tokenTtlSeconds: number | undefined };
 }
 
+/** A bridge (nacos-edge/bridge) to the plain server, for the browser tests of nacos-edge/grpc-web. */
+export interface BridgeTarget {
+  url: string;
+  token: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     nacos: NacosTarget;
+    bridge: BridgeTarget;
   }
 }
 
@@ -36,7 +61,12 @@ export default async function setup(project: TestProject) {
   // Browser tests reach Nacos through a same-origin proxy in the test server (test/support/nacos-proxy.ts).
   process.env.NACOS_PROXY_TARGET = `http://${target.serverAddr}`;
   project.provide('nacos', target);
+  // Browsers cannot open gRPC: they reach the server's pushes through a bridge, on another origin.
+  // Every project gets one (it connects to nothing until a client listens), so no project name is relied on.
+  const bridge = await startBridge(target);
+  project.provide('bridge', { url: bridge.url, token: BRIDGE_TOKEN });
   return async () => {
+    await bridge.stop();
     // Servers that were already running (npm test, npm run nacos:start) are left alone.
     for (const profile of started) await stopServer(profile);
     if (restartableBefore === undefined) await stopServer(restartable);
