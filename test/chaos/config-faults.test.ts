@@ -2,21 +2,10 @@
 // checks the invariants that must hold whatever the fault (the last version delivered, nothing twice, nothing out
 // of order, no unhandled rejection, a bounded request rate at the faulty member) and records every count.
 import { describe, expect, it } from 'vitest';
-import type { Fault } from '../support/fault-proxy.js';
-import { configScenario, expectNothingLost } from './scenario.js';
-
-const FAULTS: Fault[] = [
-  { kind: 'reset' },
-  { kind: 'http-error', status: 503 },
-  { kind: 'malformed' },
-  { kind: 'truncate', bytes: 40 },
-  { kind: 'stall' },
-  { kind: 'blackhole' },
-  { kind: 'latency', ms: 1500 },
-];
+import { configScenario, expectNothingLost, MEMBER_FAULTS } from './scenario.js';
 
 describe('config listeners: the member the client talks to fails for 6 s', () => {
-  for (const fault of FAULTS) {
+  for (const fault of MEMBER_FAULTS) {
     it(`${fault.kind}${'status' in fault ? ` ${fault.status}` : ''}`, async () => {
       const report = await configScenario({ scenario: 'preferred member faulty', fault, faultMs: 6000 });
       console.log(JSON.stringify(report));

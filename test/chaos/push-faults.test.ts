@@ -5,25 +5,15 @@
 // must stay on push: its first connection succeeds, so a fault later never sends it to HTTP polling.
 import { describe, expect, inject, it } from 'vitest';
 import type { Fault } from '../support/fault-proxy.js';
-import { bounce, configScenario, expectNoLeaks, expectNothingLost, expectRegistrationKept, lifecycleScenario, namingScenario } from './scenario.js';
+import { bounce, configScenario, expectNoLeaks, expectNothingLost, expectRegistrationKept, lifecycleScenario, MEMBER_FAULTS, namingScenario } from './scenario.js';
 
 // `npm test`'s CI subset (scripts/chaos.mjs --ci) keeps within its 10 minutes with a cut and a silent member and the
 // outage; `npm run chaos` runs every scenario.
 const CI = Boolean(process.env.CHAOS_CI);
 const IN_CI: Fault['kind'][] = ['reset', 'blackhole'];
 
-const FAULTS: Fault[] = [
-  { kind: 'reset' },
-  { kind: 'http-error', status: 503 },
-  { kind: 'malformed' },
-  { kind: 'truncate', bytes: 40 },
-  { kind: 'stall' },
-  { kind: 'blackhole' },
-  { kind: 'latency', ms: 1500 },
-];
-
 describe('config over gRPC push: the member the client talks to fails for 6 s', () => {
-  for (const fault of FAULTS) {
+  for (const fault of MEMBER_FAULTS) {
     it.skipIf(CI && !IN_CI.includes(fault.kind))(`${fault.kind}${'status' in fault ? ` ${fault.status}` : ''}`, async () => {
       const report = await configScenario({ scenario: 'push: preferred member faulty', fault, faultMs: 6000, push: true });
       expectNothingLost(report);

@@ -95,6 +95,17 @@ export function record(report: ScenarioReport): void {
   appendFileSync(RESULTS, `${JSON.stringify({ ...report, at: new Date().toISOString() })}\n`);
 }
 
+/** The faults a member the client talks to meets in both config suites (polled and over push). */
+export const MEMBER_FAULTS: Fault[] = [
+  { kind: 'reset' },
+  { kind: 'http-error', status: 503 },
+  { kind: 'malformed' },
+  { kind: 'truncate', bytes: 40 },
+  { kind: 'stall' },
+  { kind: 'blackhole' },
+  { kind: 'latency', ms: 1500 },
+];
+
 export const describeFault = (fault: Fault): string =>
   fault.kind === 'latency' ? `latency ${fault.ms} ms` : fault.kind === 'http-error' ? `HTTP ${fault.status}` : fault.kind === 'truncate' ? `truncated after ${fault.bytes} B` : fault.kind;
 

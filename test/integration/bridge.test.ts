@@ -7,19 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, serveBridge, type Bridge } from '../../src/bridge/index.js';
 import { bridgePush } from '../../src/grpc-web/index.js';
 import { createClientConfig, NacosConfigService, NacosNamingService, type ClientConfigOptions } from '../../src/index.js';
-import { nacos, plainOptions, recordingLogger, uniqueId, waitFor } from './helpers.js';
+import { nacos, plainOptions, recordingFetch, recordingLogger, uniqueId, waitFor } from './helpers.js';
 
 const TOKEN = 'bridge-test-token-0123456789';
-
-/** A fetch that records the path of every HTTP request the client makes. */
-function recordingFetch() {
-  const paths: string[] = [];
-  const fetchImpl = (input: Request | string | URL, init?: RequestInit) => {
-    paths.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
-    return fetch(input, init);
-  };
-  return { paths, fetch: fetchImpl };
-}
 
 /** A bridge to the generation's server, logged in as the admin on 3.x (as the plain clients are). */
 async function startBridge(port = 0): Promise<{ bridge: Bridge; server: Server; url: string }> {

@@ -64,6 +64,16 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 15_0
 }
 
 /** A logger that records everything (to assert on warnings and to prove secrets never reach it). */
+/** A fetch that records the path of every HTTP request the client makes. */
+export function recordingFetch() {
+  const paths: string[] = [];
+  const fetchImpl = (input: Request | string | URL, init?: RequestInit) => {
+    paths.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
+    return fetch(input, init);
+  };
+  return { paths, fetch: fetchImpl };
+}
+
 export function recordingLogger() {
   const lines: string[] = [];
   const push =

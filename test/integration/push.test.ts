@@ -6,17 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { restartServer } from '../../scripts/nacos-server.mjs';
 import { createClientConfig, NacosConfigService, NacosNamingService, type ClientConfigOptions, type Instance } from '../../src/index.js';
 import { grpcPush } from '../../src/grpc/index.js';
-import { nacos, plainOptions, recordingLogger, restartableServer, uniqueId, waitFor } from './helpers.js';
-
-/** A fetch that records the path of every HTTP request the client makes. */
-function recordingFetch() {
-  const paths: string[] = [];
-  const fetchImpl = (input: Request | string | URL, init?: RequestInit) => {
-    paths.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
-    return fetch(input, init);
-  };
-  return { paths, fetch: fetchImpl };
-}
+import { nacos, plainOptions, recordingFetch, recordingLogger, restartableServer, uniqueId, waitFor } from './helpers.js';
 
 /** Timers alive in this process (the clients' own, when nothing else runs). */
 const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
