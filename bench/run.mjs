@@ -76,6 +76,9 @@ const CONTENDERS = {
   'edge-200': { label: 'nacos-edge (intervalMs 200)', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs'), 'intervalMs=200'] },
   // Change notification and subscriptions: nacos-edge with gRPC push (nacos-edge/grpc).
   'edge-grpc': { label: 'nacos-edge (gRPC push)', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs'), 'push=grpc'] },
+  // The same, through the bridge (`npx nacos-edge bridge`, a process of its own) over gRPC-web: what a browser or a
+  // Worker gets. Its url is filled in once the bridge is up.
+  'edge-bridge': { label: 'nacos-edge (via the bridge, gRPC-web)', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs'), 'push=bridge'] },
 };
 
 // BENCH_SCENARIOS=notify,manykeys,subscribe runs only those (getconfig, notify, manykeys, listinstances, subscribe,
@@ -89,6 +92,28 @@ const before = readState('bench');
 const state = external ? undefined : await startServer({ profile: 'bench', base: 'v2' });
 const server = external ?? state.serverAddr;
 const serverVersion = external ? 'external' : state.version;
+
+/**
+ * The bridge of the edge-bridge contender: `nacos-edge bridge` from dist/, in a process of its own, in front of the
+ * bench server. Resolves once it listens; its token goes to the drivers through the environment, never argv.
+ */
+async function startBridge() {
+  process.env.NACOS_EDGE_BRIDGE_TOKEN = `bench-${crypto.randomUUID()}`;
+  const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'index.js'), 'bridge', '--nacos', server, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const url = await new Promise((ok, fail) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /nacos-edge bridge on (\S+)/.exec(err);
+      if (m) ok(m[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`the bridge exited ${code}: ${err}`)));
+  });
+  CONTENDERS['edge-bridge'].args.push(`bridgeUrl=${url}`);
+  log(`bridge on ${url}`);
+  return () => child.kill('SIGTERM');
+}
+const stopBridge = want('notify') || want('subscribe') ? await startBridge() : () => {};
 
 async function publish(dataId, content) {
   const res = await fetch(`http://${server}/nacos/v1/cs/configs`, {
@@ -226,7 +251,7 @@ for (const concurrency of want('getconfig') ? [1, 32] : []) {
 // 2. change notification: the publisher stamps its send time into the content; the driver's callback subtracts.
 if (want('notify')) {
   log(`publish → listener, ${CHANGES} changes per run`);
-  const per = await rounds([...ALL.slice(0, 2), 'edge-grpc', ...ALL.slice(2)], async (name) => {
+  const per = await rounds([...ALL.slice(0, 2), 'edge-grpc', 'edge-bridge', ...ALL.slice(2)], async (name) => {
     const dataId = `bench-notify-${name}-${Date.now()}`;
     await publish(dataId, 'seq=0;t=0');
     let ready;
@@ -278,7 +303,7 @@ for (const concurrency of want('listinstances') ? [1, 32] : []) {
 // 4b. register → visible to another client's subscription: the orchestrator registers instances stamped with
 // their send time (metadata seq, t), SUB_GAP_MS apart; each driver's callback subtracts.
 if (want('subscribe')) {
-  const SUB = [...ALL.slice(0, 2), 'edge-200', 'edge-grpc', ...ALL.slice(2)];
+  const SUB = [...ALL.slice(0, 2), 'edge-200', 'edge-grpc', 'edge-bridge', ...ALL.slice(2)];
   log(`register → subscription callback, ${SUB_CHANGES} changes ${SUB_GAP_MS} ms apart`);
   const per = await rounds(SUB, async (name) => {
     const serviceName = `bench-sub-${name}-${Date.now()}`;
@@ -355,6 +380,7 @@ if (want('size')) {
   };
 }
 
+stopBridge();
 if (state && (!before || before.pid !== state.pid)) await stopServer('bench');
 
 // ------------------------------------------------------------------ output

@@ -3,7 +3,14 @@ import { args, latencyOf, now, report, throughput } from './common.mjs';
 
 const { ClientConfigBuilder, NacosConfigService, NacosNamingService } = await import('../../dist/index.js');
 // push=grpc: changes and lists pushed over gRPC (nacos-edge/grpc) instead of long polls and list polling.
-const push = args.push === 'grpc' ? (await import('../../dist/grpc/index.js')).grpcPush() : undefined;
+// push=bridge: pushed through a bridge (nacos-edge/grpc-web, as a browser or a Worker gets them) at bridgeUrl, with
+// the token in NACOS_EDGE_BRIDGE_TOKEN.
+const push =
+  args.push === 'grpc'
+    ? (await import('../../dist/grpc/index.js')).grpcPush()
+    : args.push === 'bridge'
+      ? (await import('../../dist/grpc-web/index.js')).bridgePush({ url: args.bridgeUrl, token: process.env.NACOS_EDGE_BRIDGE_TOKEN })
+      : undefined;
 const builder = () => {
   const b = new ClientConfigBuilder().serverAddress(args.server).logLevel('error');
   return push ? b.push(push) : b;
