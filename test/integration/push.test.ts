@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { restartServer } from '../../scripts/nacos-server.mjs';
 import { createClientConfig, NacosConfigService, NacosNamingService, type ClientConfigOptions, type Instance } from '../../src/index.js';
 import { grpcPush } from '../../src/grpc/index.js';
+import { GrpcPushProxy } from '../support/grpc-push-proxy.js';
 import { nacos, plainOptions, recordingFetch, recordingLogger, restartableServer, uniqueId, waitFor } from './helpers.js';
 
 /** Timers alive in this process (the clients' own, when nothing else runs). */
@@ -227,6 +228,60 @@ describe('after a server restart (the restartable server)', () => {
     await other.registerInstance({ serviceName, ip: '10.8.3.2', port: 80 });
     await waitFor(() => lists.some((l) => l.includes('10.8.3.2')), { what: 'a new instance pushed after the restart', timeoutMs: 10_000 });
   }, 180_000);
+});
+
+// The proxy loses a push before the client sees it, so the client never acks it: the official server's own retry of
+// an unacked push (config: after its 3 s ack timeout; naming: 5 s, then 1 s) must bring the change, once.
+describe('a push lost on the way (never acked)', () => {
+  let proxy: GrpcPushProxy;
+  beforeAll(async () => {
+    proxy = await GrpcPushProxy.start(nacos().serverAddr);
+    return () => proxy.close();
+  });
+
+  it('config: the server pushes again, and the change is delivered once, in order', async () => {
+    const watcher = await configClient({ serverAddresses: proxy.address, push: grpcPush(), pollIntervalMs: 600_000, longPollTimeoutMs: 600_000 });
+    const writer = await configClient();
+    const dataId = uniqueId('push-lost');
+    await writer.publishConfig({ dataId, content: 'v0' });
+    await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', { what: 'v0 to be readable' });
+    const seen: string[] = [];
+    await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    const ofKey = (p: { type: string; body: Record<string, unknown> }) => p.type === 'ConfigChangeNotifyRequest' && p.body['dataId'] === dataId;
+    proxy.drop(ofKey);
+    const started = Date.now();
+    await writer.publishConfig({ dataId, content: 'v1' });
+    await waitFor(() => seen.includes('v1'), { what: 'v1 from the pushed-again notification', timeoutMs: 20_000 });
+    const elapsed = Date.now() - started;
+    // The first push was lost; the one that delivered came after the server's ack timeout, well before the client's
+    // own full re-listen (3 min) or its polling (10 min) could have found it.
+    expect(proxy.pushes.filter(ofKey).map((p) => p.dropped)).toEqual([true, false]);
+    expect(elapsed).toBeGreaterThan(2500);
+    expect(elapsed).toBeLessThan(15_000);
+    // The next change is pushed at once, and nothing came twice.
+    await writer.publishConfig({ dataId, content: 'v2' });
+    await waitFor(() => seen.includes('v2'), { what: 'v2', timeoutMs: 5000 });
+    expect(seen).toEqual(['v0', 'v1', 'v2']);
+  }, 60_000);
+
+  it('naming: the server pushes the list again, and the subscriber gets it once', async () => {
+    const subscriber = await namingClient({ serverAddresses: proxy.address, push: grpcPush() });
+    const registrant = await namingClient();
+    const serviceName = uniqueId('push-lost-svc');
+    const lists: string[][] = [];
+    await subscriber.subscribe({ serviceName, intervalMs: 600_000, allowEmptyPush: true, subscribeCallback: (hosts) => void lists.push(hosts.map((h) => `${h.ip}:${h.port}`).sort()) });
+    const withInstance = (p: { type: string; body: Record<string, unknown> }) => p.type === 'NotifySubscriberRequest' && JSON.stringify(p.body).includes('10.73.0.1');
+    proxy.drop(withInstance);
+    const started = Date.now();
+    await registrant.registerInstance({ serviceName, ip: '10.73.0.1', port: 80 });
+    await waitFor(() => lists.some((l) => l.includes('10.73.0.1:80')), { what: 'the list from the pushed-again notification', timeoutMs: 30_000 });
+    const elapsed = Date.now() - started;
+    expect(proxy.pushes.filter(withInstance).map((p) => p.dropped)).toEqual([true, false]);
+    expect(elapsed).toBeGreaterThan(4000);
+    expect(lists.filter((l) => l.includes('10.73.0.1:80'))).toHaveLength(1);
+    await registrant.deregisterInstance({ serviceName, ip: '10.73.0.1', port: 80 });
+    await waitFor(() => lists.at(-1)?.length === 0, { what: 'the deregistration pushed', timeoutMs: 10_000 });
+  }, 60_000);
 });
 
 describe('with auth on (8 s tokens)', () => {
