@@ -46,8 +46,10 @@ export class ConfigSync {
   readonly #pendingRestarts = new Map<number, ReturnType<typeof setTimeout>>();
   #failures = 0;
   #closed = false;
-  /** The push adapter's driver: made with the first listener (undefined until then), false without one or once it fell back to HTTP. */
+  /** The push adapter's driver: made with the first listener (undefined until then), false without one. */
   #push: ConfigPushDriver | false | undefined;
+  /** While push has fallen back: every batch is polled over HTTP, until push serves again and this aborts. */
+  #polling: AbortController | undefined;
 
   constructor(config: ClientConfig, transport: Transport, reader: ReadPath, log: Logger) {
     this.#config = config;
@@ -89,13 +91,17 @@ export class ConfigSync {
         watched: this.#watched,
         refresh: (keys, signal) => this.#refresh(keys, signal),
         fallBack: () => {
-          // The driver cannot serve: every batch is polled over HTTP from now on.
-          this.#push = false;
+          // The driver cannot serve: every batch is polled over HTTP until it can again.
+          this.#polling = new AbortController();
           for (let i = 0; i < this.#order.length; i += this.#config.longPollBatchSize) this.#onKeysChanged(i);
+        },
+        resume: () => {
+          this.#polling?.abort();
+          this.#polling = undefined;
         },
       }) || false;
     if (this.#push) this.#push.watchedChanged();
-    else this.#onKeysChanged(this.#order.indexOf(id));
+    this.#onKeysChanged(this.#order.indexOf(id));
   }
 
   /** Unregisters `listener`; the last one of a key stops polling for it. */
@@ -152,7 +158,8 @@ export class ConfigSync {
 
   /** Starts the loop of the batch holding position `index`, or restarts its poll so the new key is included. */
   #onKeysChanged(index: number): void {
-    if (this.#closed || index < 0) return;
+    // Pushed (and not fallen back): the driver follows the keys.
+    if (this.#closed || index < 0 || (this.#push && !this.#polling)) return;
     const batch = Math.floor(index / this.#config.longPollBatchSize);
     if (this.#loops.has(batch)) {
       // md5 polling reads every watched key each round: a new key (read once by addListener) joins the next round
@@ -187,7 +194,7 @@ export class ConfigSync {
 
   /** The loop of one batch of keys: long poll on v1 servers, md5 polling on servers without an HTTP listener. */
   async #runBatch(batch: number): Promise<void> {
-    const life = this.#transport.scope();
+    const life = this.#transport.scope(this.#polling?.signal);
     try {
       await this.#batchLoop(batch, life.signal);
     } finally {

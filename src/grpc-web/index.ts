@@ -26,7 +26,7 @@ export function bridgePush(options: BridgeOptions): PushAdapter {
   if (typeof options.token !== 'string' || options.token === '') throw new TypeError('bridgePush needs the bridge\'s token');
   return {
     name: 'bridge',
-    config: (host) => configDriver(host, 'bridge', (events) => bridgeConfigSource(host.context, options, events)),
-    naming: (host) => namingDriver(host, 'bridge', (events) => bridgeNamingSource(host.context, options, events)),
+    config: (host) => configDriver(host, 'bridge', (events) => bridgeConfigSource(host.context, options, events), options),
+    naming: (host) => namingDriver(host, 'bridge', (events) => bridgeNamingSource(host.context, options, events), options),
   };
 }

@@ -17,6 +17,8 @@ export interface BridgeOptions {
   token: string;
   /** How long the first stream may take before the client follows changes over HTTP instead. Default 5,000 ms. */
   connectTimeoutMs?: number;
+  /** After falling back to HTTP, how long until the bridge is tried again; the wait doubles up to 5 min. Default 30,000 ms. */
+  fallBackRetryMs?: number;
   /** The fetch to use (the platform's by default). */
   fetch?: typeof fetch;
 }

@@ -22,6 +22,8 @@ export interface GrpcOptions {
   tls?: boolean | SecureClientSessionOptions;
   /** How long a first connection may take before the client follows changes over HTTP instead. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /** After falling back to HTTP, how long until gRPC is tried again; the wait doubles up to 5 min. Default 30,000 ms. */
+  fallBackRetryMs?: number;
 }
 
 /** The client version a connection announces (shown in the server's client lists). */

@@ -26,7 +26,7 @@ export type { PushAdapter } from '../push/port.js';
 export function grpcPush(options: GrpcOptions = {}): PushAdapter {
   return {
     name: 'gRPC',
-    config: (host) => configDriver(host, 'gRPC', (events) => grpcConfigSource(host.context, options, events)),
-    naming: (host) => namingDriver(host, 'gRPC', (events) => grpcNamingSource(host.context, options, events)),
+    config: (host) => configDriver(host, 'gRPC', (events) => grpcConfigSource(host.context, options, events), options),
+    naming: (host) => namingDriver(host, 'gRPC', (events) => grpcNamingSource(host.context, options, events), options),
   };
 }

@@ -249,7 +249,8 @@ export class NacosNamingService {
    * and subscriptions, and keeps them on its connection.
    */
   #pusher(): NamingPushDriver | false {
-    return (this.#push ??=
+    if (this.#push !== undefined) return this.#push;
+    const driver =
       (this.#config.backgroundSync &&
         this.#config.push?.naming?.({
           context: this.#transport,
@@ -262,8 +263,17 @@ export class NacosNamingService {
             for (const [key, f] of this.#registered) if (f.ephemeral) this.#beats.add(key, f, this.#beatInterval(f));
             for (const sub of this.#subscriptions.values()) this.#startLoop(sub);
           },
+          resume: () => {
+            // The connection holds every registration and subscription now: polls and beats stop, and each HTTP
+            // registration goes (the server lists the connection's instance in its place, so none disappears).
+            // One whose deregistration fails expires on the server without beats.
+            this.#push = driver;
+            for (const sub of this.#subscriptions.values()) sub.stop?.abort();
+            for (const [key, f] of this.#registered) if (f.ephemeral && this.#beats.remove(key)) this.#deregisterHttp(f).catch(() => undefined);
+          },
         })) ||
-      false);
+      false;
+    return (this.#push = driver);
   }
 
   /** Registers (`remove`: deregisters) `fields` over push. Resolves false without push registration (the caller goes over HTTP). */
@@ -363,13 +373,17 @@ export class NacosNamingService {
     const fields: InstanceFields = known ?? { ...this.#fields({ ...base, signal: undefined }), ephemeral: p.ephemeral ?? true };
     // Registered on the push connection: its service is registered again without it.
     if (known && (await this.#viaPush([known], true, p.signal))) return true;
-    // Stop beating first and let a beat on the wire be answered, so none can re-create the instance after the delete.
-    await this.#beats.removeAndSettle(key);
-    const { generation } = await this.#transport.preferredGeneration(p.signal);
-    await deregisterInstance(this.#transport, generation, { ...fields, ephemeral: p.ephemeral ?? fields.ephemeral }, p.signal);
+    await this.#deregisterHttp({ ...fields, ephemeral: p.ephemeral ?? fields.ephemeral }, p.signal);
     this.#expectOwnWrite(fields, false);
     this.#registered.delete(key);
     return true;
+  }
+
+  /** Deregisters `f` over HTTP once its heartbeats stopped and a beat on the wire was answered (a late full beat would re-create it). */
+  async #deregisterHttp(f: InstanceFields, signal?: AbortSignal): Promise<void> {
+    await this.#beats.removeAndSettle(instanceKey(f));
+    const { generation } = await this.#transport.preferredGeneration(signal);
+    await deregisterInstance(this.#transport, generation, f, signal);
   }
 
   /** Lists of the instance's service wait (OwnWrites) until they show this write: listed with its fields, or gone. */
@@ -632,13 +646,7 @@ export class NacosNamingService {
     if (this.#push) await this.#push.close(options.deregister);
     if (options.deregister) {
       const ephemeral = [...this.#registered.values()].filter((f) => f.ephemeral);
-      await Promise.all(ephemeral.map((f) => this.#beats.removeAndSettle(instanceKey(f))));
-      const results = await Promise.allSettled(
-        ephemeral.map(async (f) => {
-          const { generation } = await this.#transport.preferredGeneration();
-          return deregisterInstance(this.#transport, generation, f);
-        }),
-      );
+      const results = await Promise.allSettled(ephemeral.map((f) => this.#deregisterHttp(f)));
       const failed = results.filter((r) => r.status === 'rejected').length;
       if (failed > 0) this.#log.warn(`shutdown: ${failed} of ${ephemeral.length} instances could not be deregistered; the server will expire them`);
     }

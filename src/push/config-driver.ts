@@ -37,10 +37,18 @@ export const FULL_RESYNC_MS = 180_000;
  */
 export const LISTEN_COALESCE_MS = 50;
 
+/** A driver's timings: the full re-listen (default {@link FULL_RESYNC_MS}) and the retry of push after a fall-back. */
+export interface DriverOptions {
+  resyncMs?: number;
+  /** How long after falling back to HTTP push is tried again, doubling up to 5 min. Default 30,000 ms. */
+  fallBackRetryMs?: number;
+}
+
 /**
- * A driver of `host`'s watched configs over the source `open` makes. `name` is for log lines (`gRPC`, `bridge`).
+ * A driver of `host`'s watched configs over the sources `open` makes (one; another after a fall-back, to try push
+ * again). `name` is for log lines (`gRPC`, `bridge`).
  */
-export function configDriver(host: ConfigPushHost, name: string, open: (events: ConfigSourceEvents) => ConfigSource, resyncMs = FULL_RESYNC_MS): ConfigPushDriver {
+export function configDriver(host: ConfigPushHost, name: string, open: (events: ConfigSourceEvents) => ConfigSource, options: DriverOptions = {}): ConfigPushDriver {
   const { log } = host.context;
   const life = driverLife(host.context);
   /** What the current connection follows, by configId. */
@@ -55,7 +63,8 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
   };
   let failures = 0;
   let fellBack = false;
-  const resync = setInterval(() => void sync(true), resyncMs);
+  const startResync = () => setInterval(() => void sync(true), options.resyncMs ?? FULL_RESYNC_MS);
+  let resync = startResync();
   /** The gathering of watched-set changes in progress (see LISTEN_COALESCE_MS). */
   let gathering: ReturnType<typeof setTimeout> | undefined;
   const stopTimers = () => {
@@ -97,7 +106,7 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
       }
     });
 
-  const source = open({
+  const events: ConfigSourceEvents = {
     changed: (key) => {
       // A hint: the read finds what is there now, and delivers only a new md5.
       void enqueue(() => host.refresh([key], life.signal));
@@ -106,12 +115,25 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
       listened.clear();
       void sync(true);
     },
-  });
-
-  startOrFallBack(source, life, log, `${name} push unavailable, following config changes over HTTP instead`, () => {
-    fellBack = true;
-    stopTimers();
-    host.fallBack();
+  };
+  let source!: ConfigSource;
+  startOrFallBack(() => open(events), (s) => (source = s), life, log, {
+    name,
+    warning: `${name} push unavailable, following config changes over HTTP instead`,
+    retryMs: options.fallBackRetryMs,
+    fallBack: () => {
+      fellBack = true;
+      stopTimers();
+      host.fallBack();
+    },
+    resume: () => {
+      // The host stops polling; listening to everything with the md5s it has finds what changed meanwhile.
+      fellBack = false;
+      host.resume();
+      resync = startResync();
+      listened.clear();
+      void sync(true);
+    },
   });
   return {
     watchedChanged() {

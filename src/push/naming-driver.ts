@@ -48,7 +48,7 @@ function byService(registry: Iterable<InstanceFields>): Map<string, { service: S
  * A driver of `host`'s registrations and subscriptions over the source `open` makes. `name` is for log lines.
  * Lists are asked for whole (every cluster) and each subscription gets the instances of its clusters.
  */
-export function namingDriver(host: NamingPushHost, name: string, open: (events: NamingSourceEvents) => NamingSource): NamingPushDriver {
+export function namingDriver(host: NamingPushHost, name: string, open: (events: NamingSourceEvents) => NamingSource, options: { fallBackRetryMs?: number } = {}): NamingPushDriver {
   const { log } = host.context;
   const life = driverLife(host.context);
   let connections = 0;
@@ -66,30 +66,42 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
   /** The subscribed services, once each. */
   const subscribedServices = () => new Map([...host.subscriptions.values()].map((sub) => [serviceId(sub), { serviceName: sub.serviceName, groupName: sub.groupName }])).values();
 
-  /** Registers and subscribes everything the host holds, until it went through on this connection. */
-  const redo = async (connection: number) => {
+  /** Registers and subscribes everything the host holds, until it went through on this connection (true then). */
+  const redo = async (connection: number): Promise<boolean> => {
     for (let attempt = 1; connection === connections && !life.signal.aborted && !fellBack; attempt++) {
       try {
         if (source.register) for (const { service, instances } of byService(host.registered.values()).values()) await source.register(service, instances, life.signal);
         for (const service of subscribedServices()) deliver(await source.subscribe(service, life.signal));
         if (connection > 1) log.info(`${name} naming: registrations and subscriptions made again on the new connection`);
-        return;
+        return true;
       } catch (error) {
-        if (life.signal.aborted || connection !== connections) return;
+        if (life.signal.aborted || connection !== connections) return false;
         if (attempt === 1) log.warn(`${name} naming: redoing registrations and subscriptions failed; retrying with backoff: ${messageOf(error)}`);
         await sleep(backoffMs(attempt), life.signal).catch(() => undefined);
       }
     }
+    return false;
   };
 
-  const source = open({
+  const events: NamingSourceEvents = {
     pushed: deliver,
     connected: () => void redo(++connections),
-  });
-
-  startOrFallBack(source, life, log, `${name} push unavailable, registering with heartbeats and polling lists over HTTP instead`, () => {
-    fellBack = true;
-    host.fallBack();
+  };
+  let source!: NamingSource;
+  startOrFallBack(() => open(events), (s) => (source = s), life, log, {
+    name,
+    warning: `${name} push unavailable, registering with heartbeats and polling lists over HTTP instead`,
+    retryMs: options.fallBackRetryMs,
+    fallBack: () => {
+      fellBack = true;
+      host.fallBack();
+    },
+    resume: () => {
+      // Calls from now on go over the connection. What the host holds is registered and subscribed there first;
+      // only then does the host stop its heartbeats and polling, so no instance or list is missing meanwhile.
+      fellBack = false;
+      void redo(connections).then((done) => done && host.resume());
+    },
   });
 
   /**

@@ -42,8 +42,10 @@ export interface ConfigPushHost {
    * changed, once per md5: a push is a hint, so a duplicate or a stale one delivers nothing. Resolves how many changed.
    */
   refresh(keys: readonly ConfigKey[], signal: AbortSignal): Promise<number>;
-  /** The adapter cannot serve (no gRPC port, blocked; the driver logs why): the host follows changes over HTTP from now on. */
+  /** The adapter cannot serve (no gRPC port, blocked; the driver logs why): the host follows changes over HTTP until {@link resume}. */
   fallBack(): void;
+  /** The adapter serves again after a fall-back: the host stops following over HTTP (the driver listens to everything again). */
+  resume(): void;
 }
 
 /** What a config driver does for its host. */
@@ -81,8 +83,14 @@ export interface NamingPushHost {
   readonly subscriptions: ReadonlyMap<string, PushSubscription>;
   /** Hands `sub` a list the server pushed or answered (`hosts`: the instances of the clusters `sub` wants). */
   apply(sub: PushSubscription, hosts: Instance[]): void;
-  /** The adapter cannot serve (the driver logs why): the host registers with heartbeats and polls lists over HTTP. */
+  /** The adapter cannot serve (the driver logs why): the host registers with heartbeats and polls lists over HTTP until {@link resume}. */
   fallBack(): void;
+  /**
+   * The adapter serves again after a fall-back, and has registered and subscribed everything on its connection: the
+   * host stops polling, stops the heartbeats of its ephemeral instances and deregisters their HTTP registrations
+   * (which are the server's, apart from the connection's).
+   */
+  resume(): void;
 }
 
 /** What a naming driver does for its host. */

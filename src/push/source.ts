@@ -1,10 +1,12 @@
-// What every driver does with its source: its work runs under a lifetime of its own within the client's, and when
-// the first connection cannot be made, the host is handed back to HTTP and nothing of the driver stays behind.
+// What every driver does with its source: its work runs under a lifetime of its own within the client's. When the
+// first connection cannot be made, the host is handed to HTTP, and push is tried again now and then with a new source
+// until one connects; the host is then handed back to push.
 import { isNacosError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { sleep } from '../util/time.js';
 import type { PushContext } from './port.js';
 
-/** A driver's lifetime: ended by `end()` (its close or its fall-back) or by the client's shutdown. */
+/** A driver's lifetime: ended by `end()` (its close) or by the client's shutdown. */
 export interface DriverLife {
   readonly signal: AbortSignal;
   end(): void;
@@ -23,15 +25,54 @@ export function driverLife(context: PushContext): DriverLife {
 }
 
 /**
- * Starts `source`. When its first connection cannot be made, `warning` is logged with the reason, `fallBack` runs
- * (the driver hands its host to HTTP), the driver's lifetime ends and the source closes.
+ * How long after a fall-back push is tried again: 30 s, doubling to at most 5 min. A blocked port or a server without
+ * gRPC costs a refused connection that often; a start in an outage gets push back soon after it ends.
  */
-export function startOrFallBack(source: { start(): Promise<void>; close(): Promise<void> }, life: DriverLife, log: Logger, warning: string, fallBack: () => void): void {
-  void source.start().catch((error: unknown) => {
-    if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
-    log.warn(`${warning}: ${messageOf(error)}`);
-    fallBack();
-    life.end();
-    void source.close();
-  });
+export const PUSH_RETRY_MS = 30_000;
+export const PUSH_RETRY_MAX_MS = 300_000;
+
+/** What a driver does when its source cannot serve, and when a new source does again. */
+export interface FallBack {
+  /** The adapter's name, for log lines (`gRPC`, `bridge`). */
+  readonly name: string;
+  /** Logged once, with the reason, when the first connection cannot be made. */
+  readonly warning: string;
+  /** The first wait before push is tried again (default {@link PUSH_RETRY_MS}). */
+  readonly retryMs: number | undefined;
+  /** The host follows over HTTP from now on (until `resume`). */
+  fallBack(): void;
+  /** A new source connected after a fall-back: the host is handed back to push. */
+  resume(): void;
+}
+
+/**
+ * Starts the source `open` makes and hands it to `use`. When its first connection cannot be made, the warning is
+ * logged, the host falls back to HTTP and the source closes; a new one is tried after `retryMs`, then at doubling
+ * intervals up to {@link PUSH_RETRY_MAX_MS}, until one connects (`resume`) or the driver's lifetime ends.
+ */
+export function startOrFallBack<S extends { start(): Promise<void>; close(): Promise<void> }>(open: () => S, use: (source: S) => void, life: DriverLife, log: Logger, f: FallBack): void {
+  void (async () => {
+    for (let attempt = 0; ; attempt++) {
+      const source = open();
+      use(source);
+      try {
+        await source.start();
+        if (life.signal.aborted) return void source.close();
+        if (attempt > 0) {
+          log.info(`${f.name} push connected after the fall-back to HTTP; pushes are used again`);
+          f.resume();
+        }
+        return;
+      } catch (error) {
+        void source.close();
+        if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
+        if (attempt === 0) {
+          log.warn(`${f.warning}: ${messageOf(error)}`);
+          f.fallBack();
+        } else log.debug(`${f.name} push still unavailable: ${messageOf(error)}`);
+        const wait = Math.min(PUSH_RETRY_MAX_MS, (f.retryMs ?? PUSH_RETRY_MS) * 2 ** attempt);
+        if (!(await sleep(wait, life.signal).then(() => true, () => false))) return;
+      }
+    }
+  })();
 }

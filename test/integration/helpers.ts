@@ -67,11 +67,15 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 15_0
 /** A fetch that records the path of every HTTP request the client makes. */
 export function recordingFetch() {
   const paths: string[] = [];
+  /** Each call with its method and when it was made. */
+  const calls: { method: string; path: string; at: number }[] = [];
   const fetchImpl = (input: Request | string | URL, init?: RequestInit) => {
-    paths.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
+    const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+    paths.push(path);
+    calls.push({ method: init?.method ?? (input instanceof Request ? input.method : 'GET'), path, at: Date.now() });
     return fetch(input, init);
   };
-  return { paths, fetch: fetchImpl };
+  return { paths, calls, fetch: fetchImpl };
 }
 
 export function recordingLogger() {

@@ -284,6 +284,82 @@ describe('a push lost on the way (never acked)', () => {
   }, 60_000);
 });
 
+// The gRPC port refuses connections at first (a firewall, a gRPC port opened late): the client falls back to HTTP,
+// tries push again every fallBackRetryMs (doubling), and once a connection holds it goes back to pushes: polling,
+// heartbeats and the HTTP registrations stop, and nothing is missed on the way.
+describe('push again after a fall-back', () => {
+  let proxy: GrpcPushProxy;
+  beforeAll(async () => {
+    proxy = await GrpcPushProxy.start(nacos().serverAddr);
+    return () => proxy.close();
+  });
+  const retrying = () => grpcPush({ fallBackRetryMs: 1000, connectTimeoutMs: 2000 });
+  const backOnPush = (lines: string[]) => lines.some((l) => /push connected after the fall-back to HTTP/.test(l));
+
+  it('config: changes over HTTP while gRPC is refused, pushes once it is not, and no polling after that', async () => {
+    proxy.refuse(true);
+    const http = recordingFetch();
+    const { lines, logger } = recordingLogger();
+    const watcher = await configClient({ serverAddresses: proxy.address, push: retrying(), fetch: http.fetch, logger, logLevel: 'info', pollIntervalMs: 500 });
+    const writer = await configClient();
+    const dataId = uniqueId('push-again');
+    const seen: string[] = [];
+    await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    await writer.publishConfig({ dataId, content: 'over http' });
+    await waitFor(() => seen.includes('over http'), { what: 'the change over HTTP', timeoutMs: 20_000 });
+    expect(lines.filter((l) => /push unavailable/.test(l))).toHaveLength(1);
+    // A change made while the client goes back to push is not lost either.
+    proxy.refuse(false);
+    await writer.publishConfig({ dataId, content: 'meanwhile' });
+    await waitFor(() => backOnPush(lines), { what: 'push used again', timeoutMs: 20_000 });
+    const resumedAt = Date.now();
+    await writer.publishConfig({ dataId, content: 'pushed' });
+    await waitFor(() => seen.includes('pushed'), { what: 'the change pushed', timeoutMs: 5000 });
+    // An observation window of six poll intervals: polling would read the config every 500 ms (or hold a long poll);
+    // on push only the pushed change is read.
+    await waitFor(() => Date.now() - resumedAt > 3000, { what: 'the window', timeoutMs: 5000 });
+    const polls = http.calls.filter((c) => c.at > resumedAt && c.path.includes('/cs/config'));
+    expect(polls.length).toBeLessThanOrEqual(2);
+    expect(polls.some((c) => c.path.endsWith('/listener'))).toBe(false);
+    expect(seen.filter((c) => c === 'pushed')).toHaveLength(1);
+    expect(seen.at(-1)).toBe('pushed');
+    expect(seen.filter((c) => c === 'meanwhile').length).toBeLessThanOrEqual(1);
+    expect(lines.filter((l) => /push unavailable/.test(l))).toHaveLength(1);
+  }, 60_000);
+
+  it('naming: beats and polls while gRPC is refused; then the connection holds the instance and the subscription, and the HTTP registration goes', async () => {
+    proxy.refuse(true);
+    const http = recordingFetch();
+    const { lines, logger } = recordingLogger();
+    const client = await namingClient({ serverAddresses: proxy.address, push: retrying(), fetch: http.fetch, logger, logLevel: 'info' });
+    const observer = await namingClient();
+    const serviceName = uniqueId('push-again-svc');
+    const lists: string[][] = [];
+    await client.registerInstance({ serviceName, ip: '10.74.0.1', port: 80 });
+    await client.subscribe({ serviceName, intervalMs: 500, subscribeCallback: (hosts) => void lists.push(hosts.map((h) => h.ip).sort()) });
+    await waitFor(() => lines.some((l) => /push unavailable/.test(l)), { what: 'the fall-back', timeoutMs: 10_000 });
+    expect(client.heartbeats.instances).toBe(1);
+    expect(client.subscriptions.activeLoops).toBe(1);
+    await waitFor(() => lists.some((l) => l.includes('10.74.0.1')), { what: 'the instance over HTTP', timeoutMs: 10_000 });
+
+    proxy.refuse(false);
+    await waitFor(() => backOnPush(lines), { what: 'push used again', timeoutMs: 20_000 });
+    await waitFor(() => client.heartbeats.instances === 0 && client.subscriptions.activeLoops === 0, { what: 'beats and polling stopped', timeoutMs: 5000 });
+    await waitFor(() => http.calls.some((c) => c.method === 'DELETE' && c.path.includes('/ns/instance')), { what: 'the HTTP registration removed', timeoutMs: 5000 });
+    const resumedAt = Date.now();
+    // A later instance is pushed to the subscription; by the time the observer lists it, the list is past the HTTP
+    // deregistration, and the instance is still there: the connection holds it.
+    await observer.registerInstance({ serviceName, ip: '10.74.0.2', port: 80 });
+    await waitFor(() => lists.some((l) => l.includes('10.74.0.2')), { what: 'a later instance pushed', timeoutMs: 10_000 });
+    await waitFor(async () => (await observer.listInstances({ serviceName, healthyOnly: true })).some((h) => h.ip === '10.74.0.2'), { what: 'the observer sees it' });
+    expect((await observer.listInstances({ serviceName, healthyOnly: true })).map((h) => h.ip).sort()).toEqual(['10.74.0.1', '10.74.0.2']);
+    expect(lists.every((l) => l.includes('10.74.0.1'))).toBe(true);
+    // No poll or beat over HTTP since.
+    expect(http.calls.filter((c) => c.at > resumedAt && c.path.includes('/ns/'))).toEqual([]);
+    await observer.deregisterInstance({ serviceName, ip: '10.74.0.2', port: 80 });
+  }, 60_000);
+});
+
 describe('with auth on (8 s tokens)', () => {
   it('keeps receiving pushes across token expiry, and never logs the token or password', async () => {
     const { serverAddr, username, password } = nacos().auth;

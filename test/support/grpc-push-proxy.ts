@@ -20,6 +20,7 @@ export class GrpcPushProxy {
   readonly pushes: { type: string; body: Record<string, unknown>; dropped: boolean; at: number }[] = [];
   readonly #rules: DropRule[] = [];
   readonly #sessions = new Set<ServerHttp2Session | ClientHttp2Session>();
+  #refusing = false;
 
   private constructor(
     private readonly http: FaultProxy,
@@ -54,6 +55,11 @@ export class GrpcPushProxy {
     return this.http.address;
   }
 
+  /** While on, every new gRPC connection is closed as it opens (the port as a firewall that resets it would leave it). */
+  refuse(on: boolean): void {
+    this.#refusing = on;
+  }
+
   /** Loses the next `count` pushes that `match` accepts. */
   drop(match: (push: NacosPayload) => boolean, count = 1): void {
     this.#rules.push({ match, count });
@@ -66,6 +72,7 @@ export class GrpcPushProxy {
 
   /** One downstream session gets one upstream session: Nacos knows a connection by its TCP connection. */
   #accept(session: ServerHttp2Session, upstream: string): void {
+    if (this.#refusing) return void session.destroy();
     const up = h2connect(upstream);
     this.#sessions.add(session).add(up);
     const end = () => {

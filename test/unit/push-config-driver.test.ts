@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('config push driver', () => {
   it('listens to a burst of 1,000 new listeners in one request, and stops following removed keys in one more', async () => {
     const watched = new Map<string, { key: ConfigKey; md5: string | undefined }>();
-    const host: ConfigPushHost = { context, watched, refresh: async () => 0, fallBack() {} };
+    const host: ConfigPushHost = { context, watched, refresh: async () => 0, fallBack() {}, resume() {} };
     const listens: number[] = [];
     const unlistens: number[] = [];
     const source: ConfigSource = {

@@ -15,7 +15,7 @@ function instance(ip: string): InstanceFields {
 }
 
 function host(): NamingPushHost & { fellBack: number } {
-  return { context, registered: new Map(), subscriptions: new Map(), apply() {}, fellBack: 0, fallBack() { this.fellBack++; } };
+  return { context, registered: new Map(), subscriptions: new Map(), apply() {}, fellBack: 0, fallBack() { this.fellBack++; }, resume() {} };
 }
 
 /** A source whose start and registrations resolve when the test says. */
