@@ -95,10 +95,8 @@ export class ConfigSync {
           this.#polling = new AbortController();
           for (let i = 0; i < this.#order.length; i += this.#config.longPollBatchSize) this.#onKeysChanged(i);
         },
-        resume: () => {
-          this.#polling?.abort();
-          this.#polling = undefined;
-        },
+        // Push serves again: the polls end.
+        resume: () => (this.#polling = void this.#polling?.abort()),
       }) || false;
     if (this.#push) this.#push.watchedChanged();
     this.#onKeysChanged(this.#order.indexOf(id));

@@ -264,7 +264,11 @@ export class GrpcConnection {
     this.#stream.close();
     this.#session.close();
     // A session with streams still open closes once they end; a server that never ends them is not waited for.
-    setTimeout(() => this.#session.destroy(), 1000).unref?.();
+    // The timer goes as soon as the session is closed: Deno's timers have no unref, and would hold the process.
+    const giveUp = setTimeout(() => this.#session.destroy(), 1000);
+    giveUp.unref?.();
+    if (this.#session.destroyed) clearTimeout(giveUp);
+    else this.#session.once('close', () => clearTimeout(giveUp));
     this.#options.onClose(reason);
   }
 }

@@ -150,10 +150,10 @@ interface Subscription {
   readonly clusters: string[];
   readonly subscribers: SubscriberRecord[];
   intervalMs: number | undefined;
-  current: Instance[] | undefined;
+  current?: Instance[] | undefined;
   /** Made with the polling loop (timers only), in the loop's own context; Workers subscriptions have none. */
-  stop: AbortController | undefined;
-  loop: Promise<void> | undefined;
+  stop?: AbortController | undefined;
+  loop?: Promise<void> | undefined;
 }
 
 /** Options of {@link NacosNamingService.shutdown}. */
@@ -241,7 +241,7 @@ export class NacosNamingService {
   /** Subscribed services and the polling loops running for them (one per service at most, none on Workers). */
   get subscriptions(): { services: number; activeLoops: number } {
     const subs = [...this.#subscriptions.values()];
-    return { services: subs.length, activeLoops: subs.filter((s) => s.loop !== undefined).length };
+    return { services: subs.length, activeLoops: subs.filter((s) => s.loop).length };
   }
 
   /**
@@ -260,7 +260,7 @@ export class NacosNamingService {
           fallBack: () => {
             // The driver cannot serve: heartbeats and polling over HTTP from now on.
             this.#push = false;
-            for (const [key, f] of this.#registered) if (f.ephemeral) this.#beats.add(key, f, this.#beatInterval(f));
+            for (const [key, f] of this.#registered) this.#beat(key, f);
             for (const sub of this.#subscriptions.values()) this.#startLoop(sub);
           },
           resume: () => {
@@ -322,9 +322,14 @@ export class NacosNamingService {
     await registerInstance(this.#transport, generation, fields, signal);
     this.#expectOwnWrite(fields, fields.enabled);
     this.#registered.set(key, fields);
-    if (fields.ephemeral) this.#beats.add(key, fields, this.#beatInterval(fields));
-    else this.#beats.remove(key);
+    this.#beat(key, fields);
     return true;
+  }
+
+  /** An ephemeral instance is kept alive by heartbeats at its interval; a persistent one gets none. */
+  #beat(key: string, f: InstanceFields): void {
+    if (f.ephemeral) this.#beats.add(key, f, this.#beatInterval(f));
+    else this.#beats.remove(key);
   }
 
   #beatInterval(fields: InstanceFields): number {
@@ -412,7 +417,7 @@ export class NacosNamingService {
       const key = instanceKey(fields);
       if (this.#registered.has(key)) {
         this.#registered.set(key, fields);
-        if (fields.ephemeral) this.#beats.add(key, fields, this.#beatInterval(fields));
+        this.#beat(key, fields);
       }
       return true;
     }
@@ -540,7 +545,7 @@ export class NacosNamingService {
     const key = this.#subscriptionKey(p.serviceName, groupName, clusters);
     let sub = this.#subscriptions.get(key);
     if (!sub) {
-      sub = { key, serviceName: p.serviceName, groupName, clusters, subscribers: [], intervalMs: p.intervalMs, current: undefined, stop: undefined, loop: undefined };
+      sub = { key, serviceName: p.serviceName, groupName, clusters, subscribers: [], intervalMs: p.intervalMs };
       this.#subscriptions.set(key, sub);
     }
     if (p.intervalMs !== undefined) sub.intervalMs = Math.min(sub.intervalMs ?? p.intervalMs, p.intervalMs);

@@ -8,7 +8,8 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { isV3, nacos, uniqueId } from './helpers.js';
 
-async function runToExit(push: boolean): Promise<{ out: string; code: number | null; ms: number }> {
+/** Runs the script under `runtime` until it exits: its output, exit code, run time and how long it lived after `shut down`. */
+async function runToExit(push: boolean, runtime: 'node' | 'deno' = 'node'): Promise<{ out: string; code: number | null; ms: number; afterShutdownMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'nacos-edge-exit-'));
   await build({
     entryPoints: { 'nacos-edge': resolve('src/index.ts'), grpc: resolve('src/grpc/index.ts') },
@@ -47,12 +48,17 @@ console.log('shut down');
   );
   // On 3.x the publish goes through the admin API, which needs the admin's login.
   const login = isV3() ? { NACOS_USERNAME: nacos().admin.username, NACOS_PASSWORD: nacos().admin.password } : {};
-  const child = spawn(process.execPath, [script, nacos().serverAddr, uniqueId('exit')], {
+  const [command, ...pre] = runtime === 'node' ? [process.execPath] : [resolve('node_modules/.bin/deno'), 'run', '-A'];
+  const child = spawn(command!, [...pre, script, nacos().serverAddr, uniqueId('exit')], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', ...login, ...(push ? { PUSH: '1' } : {}) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', ...login, ...(push ? { PUSH: '1' } : {}) },
   });
   let out = '';
-  child.stdout.on('data', (d) => (out += d));
+  let shutAt = 0;
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (!shutAt && out.includes('shut down')) shutAt = Date.now();
+  });
   child.stderr.on('data', (d) => (out += d));
   const started = Date.now();
   const code = await new Promise<number | null>((resolveExit) => {
@@ -62,7 +68,8 @@ console.log('shut down');
       resolveExit(c);
     });
   });
-  return { out, code, ms: Date.now() - started };
+  const exited = Date.now();
+  return { out, code, ms: exited - started, afterShutdownMs: shutAt ? exited - shutAt : Infinity };
 }
 
 describe('lifecycle', () => {
@@ -75,10 +82,20 @@ describe('lifecycle', () => {
   }, 30_000);
 
   it('a Node process exits on its own after shutdown() with gRPC push (config and naming)', async () => {
-    const { out, code, ms } = await runToExit(true);
+    const { out, code, ms, afterShutdownMs } = await runToExit(true);
     expect(out).toContain('shut down');
     expect(code).toBe(0);
     // The 5 s health check and the 3 min re-listen are timers of the connection: exiting at once proves they ended.
     expect(ms).toBeLessThan(15_000);
+    expect(afterShutdownMs).toBeLessThan(1000);
+  }, 30_000);
+
+  it('a Deno process exits on its own after shutdown() with gRPC push (config and naming)', async () => {
+    // Deno's timers have no unref, and an AbortSignal.timeout with a listener holds its process until it fires: a
+    // 5 s set-up deadline whose listener stayed kept it 4.5 s after shutdown().
+    const { out, code, afterShutdownMs } = await runToExit(true, 'deno');
+    expect(out).toContain('shut down');
+    expect(code).toBe(0);
+    expect(afterShutdownMs).toBeLessThan(1000);
   }, 30_000);
 });

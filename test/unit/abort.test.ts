@@ -28,6 +28,19 @@ describe('abort waiters', () => {
     expect(called).toEqual(['b']);
   });
 
+  it('the last undone waiter takes the listener off the signal (Deno keeps a process alive for a timeout signal with one)', () => {
+    const signal = AbortSignal.timeout(60_000);
+    const undos = [onAbort(signal, () => {}), onAbort(signal, () => {})];
+    undos[0]!();
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    undos[1]!();
+    undos[1]!();
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    const called: string[] = [];
+    onAbort(signal, () => called.push('again'));
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+  });
+
   it('a sleep that ends leaves no waiter behind', async () => {
     const controller = new AbortController();
     await sleep(1, controller.signal);
