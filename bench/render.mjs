@@ -39,6 +39,17 @@ export function render(results) {
     }
     md += '\n';
   }
+  for (const [key, s] of Object.entries(results.scenarios).filter(([k]) => k.startsWith('publish → listener ('))) {
+    // The same round on the 3.2 surface: no floor or npm nacos there (they speak v1 only).
+    const { CHANGES: changes } = settingsOf(key);
+    md += `## ${key.replace('publish → listener', 'publish → listener callback')}, ${changes} changes per run, 20 ms apart\n\nA server of its own (official, v1 client API off) and a bridge in front of it; published through the admin API. The Java SDK's listener gets nothing from 2.5.1, so its config latency is measured here.\n\n| contender | p50 ms | p99 ms | p50 spread | delivered | × nacos-edge (p50) | × Java SDK (p50) |\n|---|---|---|---|---|---|---|\n`;
+    for (const [name, r] of Object.entries(s)) {
+      md += r.note
+        ? `| ${label(name)} | ${r.note} | | | | | |\n`
+        : `| ${label(name)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.spreadP50[0], 2)}–${fmt(r.spreadP50[1], 2)} | ${r.delivered} | ${fmt(r.p50 / s.edge.p50, 2)} | ${fmt(r.p50 / s['java-sdk']?.p50, 2)} |\n`;
+    }
+    md += '\n';
+  }
   {
     const [key, s] = Object.entries(results.scenarios).find(([k]) => k.includes('watched keys'));
     md += `## ${key}\n\nSockets: TCP sockets the client holds while idle (keep-alive pool or the gRPC connection).\n\n| contender | long polls held | sockets | extra RSS MB | CPU % of a core |\n|---|---|---|---|---|\n`;

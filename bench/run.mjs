@@ -81,7 +81,7 @@ const CONTENDERS = {
   'edge-bridge': { label: 'nacos-edge (via the bridge, gRPC-web)', command: process.execPath, args: [join(here, 'drivers', 'edge.mjs'), 'push=bridge'] },
 };
 
-// BENCH_SCENARIOS=notify,manykeys,subscribe runs only those (getconfig, notify, manykeys, listinstances, subscribe,
+// BENCH_SCENARIOS=notify,manykeys,subscribe runs only those (getconfig, notify, notify-3x, manykeys, listinstances, subscribe,
 // heartbeats, coldstart, size) and merges them into latest.json, keeping the other scenarios' last figures.
 const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
 const want = (scenario) => !only || only.includes(scenario);
@@ -94,12 +94,13 @@ const server = external ?? state.serverAddr;
 const serverVersion = external ? 'external' : state.version;
 
 /**
- * The bridge of the edge-bridge contender: `nacos-edge bridge` from dist/, in a process of its own, in front of the
- * bench server. Resolves once it listens; its token goes to the drivers through the environment, never argv.
+ * A bridge for the edge-bridge contender: `nacos-edge bridge` from dist/, in a process of its own, in front of
+ * `nacosAddr`. Resolves its url and its stop once it listens; its token goes to the drivers through the environment
+ * (one for every bridge of the run), never argv.
  */
-async function startBridge() {
-  process.env.NACOS_EDGE_BRIDGE_TOKEN = `bench-${crypto.randomUUID()}`;
-  const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'index.js'), 'bridge', '--nacos', server, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function startBridge(nacosAddr) {
+  process.env.NACOS_EDGE_BRIDGE_TOKEN ??= `bench-${crypto.randomUUID()}`;
+  const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'index.js'), 'bridge', '--nacos', nacosAddr, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise((ok, fail) => {
     child.stderr.on('data', (d) => {
@@ -109,11 +110,11 @@ async function startBridge() {
     });
     child.once('exit', (code) => fail(new Error(`the bridge exited ${code}: ${err}`)));
   });
-  CONTENDERS['edge-bridge'].args.push(`bridgeUrl=${url}`);
-  log(`bridge on ${url}`);
-  return () => child.kill('SIGTERM');
+  log(`bridge on ${url} in front of ${nacosAddr}`);
+  return { url, stop: () => child.kill('SIGTERM') };
 }
-const stopBridge = want('notify') || want('subscribe') ? await startBridge() : () => {};
+const bridge = want('notify') || want('subscribe') ? await startBridge(server) : undefined;
+if (bridge) CONTENDERS['edge-bridge'].args.push(`bridgeUrl=${bridge.url}`);
 
 async function publish(dataId, content) {
   const res = await fetch(`http://${server}/nacos/v1/cs/configs`, {
@@ -122,6 +123,23 @@ async function publish(dataId, content) {
     body: new URLSearchParams({ dataId, group: 'DEFAULT_GROUP', content }),
   });
   if ((await res.text()) !== 'true') throw new Error(`publish ${dataId} failed`);
+}
+
+/** Publishes through the 3.x admin API with the admin's token (logged in once, renewed when refused). */
+async function adminPublisher(target) {
+  let token;
+  const login = async () => {
+    const res = await fetch(`${target.url}/nacos/v3/auth/user/login`, { method: 'POST', body: new URLSearchParams({ username: target.username, password: target.password }) });
+    if (!res.ok) throw new Error(`admin login on ${target.serverAddr} answered ${res.status}`);
+    token = (await res.json()).accessToken;
+  };
+  await login();
+  return async function publishV3(dataId, content, retry = true) {
+    const res = await fetch(`${target.url}/nacos/v3/admin/cs/config`, { method: 'POST', headers: { accessToken: token }, body: new URLSearchParams({ dataId, groupName: 'DEFAULT_GROUP', content }) });
+    if (res.status === 403 && retry) return login().then(() => publishV3(dataId, content, false));
+    const body = await res.text();
+    if (!res.ok || JSON.parse(body).data !== true) throw new Error(`publish ${dataId} on ${target.serverAddr} answered ${res.status}: ${body}`);
+  };
 }
 
 /**
@@ -249,18 +267,21 @@ for (const concurrency of want('getconfig') ? [1, 32] : []) {
 }
 
 // 2. change notification: the publisher stamps its send time into the content; the driver's callback subtracts.
-if (want('notify')) {
-  log(`publish → listener, ${CHANGES} changes per run`);
-  const per = await rounds([...ALL.slice(0, 2), 'edge-grpc', 'edge-bridge', ...ALL.slice(2)], async (name) => {
+/**
+ * One publish → listener round per contender against `serverAddr`: the publisher stamps its send time into the
+ * content, the driver's callback subtracts. `params` go to every driver (a bridge's url).
+ */
+async function notifyRounds(names, serverAddr, publishTo, params = {}) {
+  const per = await rounds(names, async (name) => {
     const dataId = `bench-notify-${name}-${Date.now()}`;
-    await publish(dataId, 'seq=0;t=0');
+    await publishTo(dataId, 'seq=0;t=0');
     let ready;
     const isReady = new Promise((r) => (ready = r));
     // Enough time for every change at 20 ms apart plus 15 s: a driver that is not called back by then is reported, not waited for.
-    const run = runDriver(name, { scenario: 'notify', dataId, changes: CHANGES }, (line) => line === 'READY' && ready(), 30_000 + CHANGES * 40);
+    const run = runDriver(name, { scenario: 'notify', dataId, changes: CHANGES, ...params }, (line) => line === 'READY' && ready(), 30_000 + CHANGES * 40, serverAddr);
     await Promise.race([isReady, run]);
     for (let i = 1; i <= CHANGES; i++) {
-      await publish(dataId, `seq=${i};t=${performance.timeOrigin + performance.now()}`);
+      await publishTo(dataId, `seq=${i};t=${performance.timeOrigin + performance.now()}`);
       // One change at a time: the next is published after this one could have been seen (a change per 20 ms).
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -269,13 +290,36 @@ if (want('notify')) {
     const { latencies } = result;
     return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), delivered: latencies.length };
   });
-  results.scenarios['publish → listener'] = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(per).map(([name, runs]) => {
       const ok = runs.filter((r) => r.p50 !== undefined);
       if (ok.length === 0) return [name, { p50: undefined, p99: undefined, spreadP50: [undefined, undefined], delivered: 0, note: 'no callback within the run' }];
       return [name, { p50: median(ok.map((r) => r.p50)), p99: median(ok.map((r) => r.p99)), spreadP50: spread(ok.map((r) => r.p50)), delivered: median(ok.map((r) => r.delivered)) }];
     }),
   );
+}
+
+// 2. change notification
+if (want('notify')) {
+  log(`publish → listener, ${CHANGES} changes per run`);
+  results.scenarios['publish → listener'] = await notifyRounds([...ALL.slice(0, 2), 'edge-grpc', 'edge-bridge', ...ALL.slice(2)], server, publish);
+}
+
+// 2b. change notification on the 3.2 surface (official 3.0.3, v1 client API off), with its own server and bridge:
+// the Java SDK 3.2.1's listener gets nothing from 2.5.1 (its requests never reach the server's config handlers), so
+// this is where nacos-edge's gRPC push can be held against the Java SDK's. The floor and npm nacos speak v1 only.
+if (want('notify-3x')) {
+  log(`publish → listener on 3.x, ${CHANGES} changes per run`);
+  const v3 = await startServer({ profile: 'bench-v3', base: 'v3' });
+  const v3Bridge = await startBridge(v3.serverAddr);
+  try {
+    const publishV3 = await adminPublisher(v3);
+    const names = ['edge', 'edge-grpc', 'edge-bridge', 'python-sdk', ...(java ? ['java-sdk'] : [])];
+    results.scenarios[`publish → listener (${v3.version}, 3.2 surface)`] = await notifyRounds(names, v3.serverAddr, publishV3, { bridgeUrl: v3Bridge.url });
+  } finally {
+    v3Bridge.stop();
+    await stopServer('bench-v3');
+  }
 }
 
 // 3. many keys (nacos-edge over HTTP and over gRPC): polls held, sockets, memory and CPU while idle
@@ -380,7 +424,7 @@ if (want('size')) {
   };
 }
 
-stopBridge();
+bridge?.stop();
 if (state && (!before || before.pid !== state.pid)) await stopServer('bench');
 
 // ------------------------------------------------------------------ output
