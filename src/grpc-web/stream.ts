@@ -128,6 +128,7 @@ export class BridgeStream {
     if (this.#session !== undefined) return Promise.resolve(this.#session);
     if (this.#life.signal.aborted) return Promise.reject(new NacosError('ABORTED', 'the bridge stream closed'));
     return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(abortError(signal, 'waiting for the bridge stream'));
       const waiter = {
         resolve: (session: string) => {
           unfollow();

@@ -264,12 +264,12 @@ export class NacosNamingService {
             for (const sub of this.#subscriptions.values()) this.#startLoop(sub);
           },
           resume: () => {
-            // The connection holds every registration and subscription now: polls and beats stop, and each HTTP
-            // registration goes (the server lists the connection's instance in its place, so none disappears).
-            // One whose deregistration fails expires on the server without beats.
+            // The connection holds every subscription now, and, where it registers (gRPC; the bridge does not), every
+            // registration: polls stop, and so do the beats, and each HTTP registration goes (the server lists the
+            // connection's instance in its place, so none disappears; one whose deregistration fails expires).
             this.#push = driver;
             for (const sub of this.#subscriptions.values()) sub.stop?.abort();
-            for (const [key, f] of this.#registered) if (f.ephemeral && this.#beats.remove(key)) this.#deregisterHttp(f).catch(() => undefined);
+            for (const [key, f] of this.#registered) if ((driver as NamingPushDriver).registers && f.ephemeral && this.#beats.remove(key)) this.#deregisterHttp(f).catch(() => undefined);
           },
         })) ||
       false;
@@ -377,7 +377,8 @@ export class NacosNamingService {
     const known = this.#registered.get(key);
     const fields: InstanceFields = known ?? { ...this.#fields({ ...base, signal: undefined }), ephemeral: p.ephemeral ?? true };
     // Registered on the push connection: its service is registered again without it.
-    if (known && (await this.#viaPush([known], true, p.signal))) return true;
+    // One registered over HTTP as push came back (its beats still run) goes over HTTP too.
+    if (known && (await this.#viaPush([known], true, p.signal)) && !this.#beats.remove(key)) return true;
     await this.#deregisterHttp({ ...fields, ephemeral: p.ephemeral ?? fields.ephemeral }, p.signal);
     this.#expectOwnWrite(fields, false);
     this.#registered.delete(key);

@@ -53,6 +53,8 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
   const life = driverLife(host.context);
   let connections = 0;
   let fellBack = false;
+  /** Push serves again after a fall-back, and the host waits for a redo to go through before it is handed back. */
+  let resuming = false;
   let registrations: Promise<unknown> = Promise.resolve();
 
   /** A whole list to every subscription of its service, each its clusters' instances. */
@@ -66,21 +68,37 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
   /** The subscribed services, once each. */
   const subscribedServices = () => new Map([...host.subscriptions.values()].map((sub) => [serviceId(sub), { serviceName: sub.serviceName, groupName: sub.groupName }])).values();
 
-  /** Registers and subscribes everything the host holds, until it went through on this connection (true then). */
-  const redo = async (connection: number): Promise<boolean> => {
+  /** What the host holds: while resuming, a redo goes again until this stays the same over one pass. */
+  const holding = () => JSON.stringify([[...host.registered.values()], [...host.subscriptions.keys()]]);
+
+  /**
+   * Registers and subscribes everything the host holds, until it went through on this connection. While resuming,
+   * the host still registers and subscribes over HTTP, so a pass that saw the host's holdings change is made again;
+   * the first redo to go through with nothing changed hands the host back, in the same turn (a newer connection's
+   * redo, when this connection dropped meanwhile).
+   */
+  const redo = async (connection: number): Promise<void> => {
     for (let attempt = 1; connection === connections && !life.signal.aborted && !fellBack; attempt++) {
       try {
-        if (source.register) for (const { service, instances } of byService(host.registered.values()).values()) await source.register(service, instances, life.signal);
-        for (const service of subscribedServices()) deliver(await source.subscribe(service, life.signal));
+        let before: string;
+        do {
+          before = holding();
+          if (source.register) for (const { service, instances } of byService(host.registered.values()).values()) await source.register(service, instances, life.signal);
+          for (const service of subscribedServices()) deliver(await source.subscribe(service, life.signal));
+        } while (resuming && before !== holding() && connection === connections && !life.signal.aborted);
+        if (connection !== connections || life.signal.aborted) return;
         if (connection > 1) log.info(`${name} naming: registrations and subscriptions made again on the new connection`);
-        return true;
+        if (resuming) {
+          resuming = false;
+          host.resume();
+        }
+        return;
       } catch (error) {
-        if (life.signal.aborted || connection !== connections) return false;
+        if (life.signal.aborted || connection !== connections) return;
         if (attempt === 1) log.warn(`${name} naming: redoing registrations and subscriptions failed; retrying with backoff: ${messageOf(error)}`);
         await sleep(backoffMs(attempt), life.signal).catch(() => undefined);
       }
     }
-    return false;
   };
 
   const events: NamingSourceEvents = {
@@ -97,10 +115,11 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
       host.fallBack();
     },
     resume: () => {
-      // Calls from now on go over the connection. What the host holds is registered and subscribed there first;
-      // only then does the host stop its heartbeats and polling, so no instance or list is missing meanwhile.
+      // What the host holds is registered and subscribed on the connection first; only then is the host handed back
+      // (its calls go over the connection from then on, its heartbeats and polling stop), so nothing is missing meanwhile.
       fellBack = false;
-      void redo(connections).then((done) => done && host.resume());
+      resuming = true;
+      void redo(connections);
     },
   });
 

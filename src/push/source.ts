@@ -55,24 +55,28 @@ export function startOrFallBack<S extends { start(): Promise<void>; close(): Pro
     for (let attempt = 0; ; attempt++) {
       const source = open();
       use(source);
-      try {
-        await source.start();
+      // Only the start's own failure closes this source: a logger or a hand-back that throws must not.
+      const failure = await source.start().then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
+      if (!failure) {
         if (life.signal.aborted) return void source.close();
         if (attempt > 0) {
           log.info(`${f.name} push connected after the fall-back to HTTP; pushes are used again`);
           f.resume();
         }
         return;
-      } catch (error) {
-        void source.close();
-        if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
-        if (attempt === 0) {
-          log.warn(`${f.warning}: ${messageOf(error)}`);
-          f.fallBack();
-        } else log.debug(`${f.name} push still unavailable: ${messageOf(error)}`);
-        const wait = Math.min(PUSH_RETRY_MAX_MS, (f.retryMs ?? PUSH_RETRY_MS) * 2 ** attempt);
-        if (!(await sleep(wait, life.signal).then(() => true, () => false))) return;
       }
+      const { error } = failure;
+      void source.close();
+      if (life.signal.aborted || isNacosError(error, 'ABORTED')) return;
+      if (attempt === 0) {
+        log.warn(`${f.warning}: ${messageOf(error)}`);
+        f.fallBack();
+      } else log.debug(`${f.name} push still unavailable: ${messageOf(error)}`);
+      const wait = Math.min(PUSH_RETRY_MAX_MS, (f.retryMs ?? PUSH_RETRY_MS) * 2 ** attempt);
+      if (!(await sleep(wait, life.signal).then(() => true, () => false))) return;
     }
   })();
 }

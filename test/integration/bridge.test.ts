@@ -168,3 +168,45 @@ describe('a bridge that goes away and comes back', () => {
     }
   }, 60_000);
 });
+
+describe('a bridge that is not there at first', () => {
+  it('the client follows over HTTP, takes pushes once the bridge is up, and its HTTP registrations stay (the bridge does not register)', async () => {
+    // A port with nothing behind it yet: a bridge started and stopped on it.
+    const probe = await startBridge();
+    const port = Number(new URL(probe.url).port);
+    await stopBridge(probe);
+    const { lines, logger } = recordingLogger();
+    const push = bridgePush({ url: probe.url, token: TOKEN, connectTimeoutMs: 1000, fallBackRetryMs: 1000 });
+    const client = await NacosNamingService.createNamingService(createClientConfig(plainOptions({ push, logger, logLevel: 'info' })));
+    const registrant = await NacosNamingService.createNamingService(createClientConfig(plainOptions()));
+    const reader = await NacosNamingService.createNamingService(createClientConfig(plainOptions()));
+    closing.push(client, registrant, reader);
+    const own = uniqueId('bridge-late-own');
+    const watched = uniqueId('bridge-late-watched');
+    await client.registerInstance({ serviceName: own, ip: '10.9.2.1', port: 80 });
+    const lists: string[][] = [];
+    await client.subscribe({ serviceName: watched, intervalMs: 60_000, subscribeCallback: (hosts) => void lists.push(hosts.map((h) => h.ip)) });
+    await waitFor(() => lines.some((l) => /push unavailable/.test(l)), { what: 'the fall-back', timeoutMs: 10_000 });
+    const listed = async () => (await reader.getService({ serviceName: own })).hosts.some((h) => h.ip === '10.9.2.1');
+    await waitFor(listed, { what: 'the HTTP registration listed', timeoutMs: 10_000 });
+    const again = await startBridge(port);
+    try {
+      await waitFor(() => lines.some((l) => /push connected after the fall-back/.test(l)), { what: 'push again', timeoutMs: 15_000 });
+      // Pushed now: a new instance arrives long before the 60 s poll.
+      const started = Date.now();
+      await registrant.registerInstance({ serviceName: watched, ip: '10.9.2.2', port: 80 });
+      await waitFor(() => lists.some((l) => l.includes('10.9.2.2')), { what: 'the pushed list', timeoutMs: 10_000 });
+      expect(Date.now() - started).toBeLessThan(5000);
+      // Its own instance stays registered over HTTP, with its heartbeats: a hand-back that deregistered it would show in a second or two.
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        expect(await listed()).toBe(true);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(lines.filter((l) => /push unavailable/.test(l))).toHaveLength(1);
+    } finally {
+      await client.shutdown();
+      await stopBridge(again);
+    }
+  }, 90_000);
+});

@@ -1,7 +1,7 @@
 // The naming push driver with a scripted source: the orderings that timing would only sometimes produce.
 import { describe, expect, it } from 'vitest';
 import type { InstanceFields } from '../../src/naming/protocol.js';
-import { namingDriver, type NamingSource } from '../../src/push/naming-driver.js';
+import { namingDriver, type NamingSource, type NamingSourceEvents } from '../../src/push/naming-driver.js';
 import type { NamingPushHost, PushContext, ServiceKey } from '../../src/push/port.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -71,5 +71,76 @@ describe('naming push driver', () => {
     // Later calls do not try the source at all.
     expect(await driver.register([instance('10.0.0.4')], false, undefined)).toBe(false);
     await driver.close();
+  });
+});
+
+describe('naming push driver, resuming after a fall-back', () => {
+  /** A first source that cannot connect, then sources that connect at once and hold each registration until told. */
+  function resuming() {
+    const h = host();
+    let resumed = 0;
+    h.resume = () => void resumed++;
+    const sent: string[][] = [];
+    const pending: (() => void)[] = [];
+    let events!: NamingSourceEvents;
+    let opened = 0;
+    const open = (e: NamingSourceEvents): NamingSource => {
+      events = e;
+      const first = ++opened === 1;
+      return {
+        start: async () => {
+          if (first) throw new Error('no gRPC port');
+          e.connected();
+        },
+        register: (_service: ServiceKey, instances: readonly InstanceFields[]) => {
+          sent.push(instances.map((i) => i.ip));
+          return new Promise<void>((resolve) => pending.push(resolve));
+        },
+        subscribe: () => new Promise(() => {}),
+        unsubscribe: async () => {},
+        close: async () => {},
+      };
+    };
+    h.registered.set('a', instance('10.0.1.1'));
+    const driver = namingDriver(h, 'test', open, { fallBackRetryMs: 1 });
+    return { h, driver, sent, pending, resumed: () => resumed, connectAgain: () => events.connected() };
+  }
+
+  const until = async (condition: () => boolean, what: string) => {
+    const deadline = Date.now() + 2000;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within 2 s`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+
+  it('registers again what the host registered over HTTP meanwhile, and hands the host back only after that', async () => {
+    const r = resuming();
+    await until(() => r.sent.length === 1, 'the redo on the new connection');
+    expect(r.h.fellBack).toBe(1);
+    // The host is still on HTTP: a registration made now is not in the pass on the wire.
+    r.h.registered.set('b', instance('10.0.1.2'));
+    r.pending[0]!();
+    await until(() => r.sent.length === 2, 'a second pass');
+    expect(r.sent[1]).toEqual(['10.0.1.1', '10.0.1.2']);
+    expect(r.resumed()).toBe(0);
+    r.pending[1]!();
+    await until(() => r.resumed() === 1, 'the hand-back');
+    await r.driver.close();
+  });
+
+  it('hands the host back once when the connection is replaced during the redo (the newer redo does it)', async () => {
+    const r = resuming();
+    await until(() => r.sent.length === 1, 'the redo on the new connection');
+    r.connectAgain();
+    await until(() => r.sent.length === 2, "the new connection's redo");
+    r.pending[0]!();
+    await tick();
+    expect(r.resumed()).toBe(0);
+    r.pending[1]!();
+    await until(() => r.resumed() === 1, 'the hand-back');
+    await tick();
+    expect(r.resumed()).toBe(1);
+    await r.driver.close();
   });
 });
