@@ -18,13 +18,9 @@ function host(): NamingPushHost & { fellBack: number } {
   return { context, registered: new Map(), subscriptions: new Map(), apply() {}, fellBack: 0, fallBack() { this.fellBack++; }, resume() {} };
 }
 
-/** A source whose start and registrations resolve when the test says. */
-function scriptedSource() {
-  const sent: string[][] = [];
-  const pending: (() => void)[] = [];
-  let failStart: (error: Error) => void = () => {};
-  const source: NamingSource = {
-    start: () => new Promise((_resolve, reject) => (failStart = reject)),
+/** A source's calls but start: each registration is recorded in `sent` and resolves when the test calls its `pending`. */
+function heldCalls(sent: string[][], pending: (() => void)[]): Omit<NamingSource, 'start'> {
+  return {
     register: (_service: ServiceKey, instances: readonly InstanceFields[]) => {
       sent.push(instances.map((i) => i.ip));
       return new Promise<void>((resolve) => pending.push(resolve));
@@ -33,6 +29,14 @@ function scriptedSource() {
     unsubscribe: async () => {},
     close: async () => {},
   };
+}
+
+/** A source whose start and registrations resolve when the test says. */
+function scriptedSource() {
+  const sent: string[][] = [];
+  const pending: (() => void)[] = [];
+  let failStart: (error: Error) => void = () => {};
+  const source: NamingSource = { start: () => new Promise((_resolve, reject) => (failStart = reject)), ...heldCalls(sent, pending) };
   return { source, sent, pending, failStart: (e: Error) => failStart(e) };
 }
 
@@ -92,13 +96,7 @@ describe('naming push driver, resuming after a fall-back', () => {
           if (first) throw new Error('no gRPC port');
           e.connected();
         },
-        register: (_service: ServiceKey, instances: readonly InstanceFields[]) => {
-          sent.push(instances.map((i) => i.ip));
-          return new Promise<void>((resolve) => pending.push(resolve));
-        },
-        subscribe: () => new Promise(() => {}),
-        unsubscribe: async () => {},
-        close: async () => {},
+        ...heldCalls(sent, pending),
       };
     };
     h.registered.set('a', instance('10.0.1.1'));
