@@ -30,9 +30,27 @@ async function respond(response: Response, res: ServerResponse): Promise<void> {
   for (;;) {
     const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
     if (done) break;
-    res.write(value);
+    // A client that reads slowly is waited for, so what it has not read stays in the stream's queue, where the
+    // bridge bounds it (and cuts the client off), not in this response's memory.
+    if (!res.write(value) && !(await drained(res))) break;
   }
   res.end();
+}
+
+/** Resolves true once `res` can take more, false when it closed first. */
+function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const settle = (more: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(more);
+    };
+    const onDrain = settle(true);
+    const onClose = settle(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }
 
 /**

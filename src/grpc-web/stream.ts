@@ -151,17 +151,24 @@ export class BridgeStream {
   async #run(): Promise<void> {
     const life = this.#life.signal;
     let failures = 0;
+    let opened = false;
     while (!life.aborted) {
       try {
         await this.#watch(life, () => {
           if (failures > 0) this.#context.log.info(`bridge stream back after ${failures} failed attempt(s)`);
           failures = 0;
+          opened = true;
         });
         failures++;
       } catch (error) {
         if (life.aborted) break;
         this.#lastFailure = error;
-        if (++failures === 1) this.#context.log.warn(`bridge stream lost; opening it again with backoff (${messageOf(error)})`);
+        // A stream that never opened is the driver's to report (it warns once when it falls back, not at each retry).
+        if (++failures === 1) {
+          const line = `bridge stream lost; opening it again with backoff (${messageOf(error)})`;
+          if (opened) this.#context.log.warn(line);
+          else this.#context.log.debug(line);
+        }
       }
       this.#session = undefined;
       await sleep(Math.min(backoffMs(failures, 200, 5000), 5000), life).catch(() => undefined);

@@ -2,8 +2,10 @@
 // token, an origin, a malformed or foreign request), how it shares upstream listens between sessions and tells every
 // session of a new upstream connection, and the client's stream reopened and its listens redone when a stream ends.
 // The same paths run against the official servers in test/integration/bridge.test.ts.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { BridgeHub, type UpstreamSources } from '../../src/bridge/hub.js';
+import { serveBridge } from '../../src/bridge/node.js';
 import { bridgeHandler } from '../../src/bridge/server.js';
 import type { ConfigKey } from '../../src/config/model.js';
 import { bridgeConfigSource } from '../../src/grpc-web/sources.js';
@@ -150,6 +152,42 @@ describe('the hub', () => {
     expect(watch.messages.filter((m) => m.type === 'Reconnected')).toHaveLength(1);
     await watch.cancel();
   });
+
+  it('cuts a client that reads nothing once 10,000 messages wait for it, on node:http too (the bridge holds no backlog)', async () => {
+    const { handler, events, hub } = makeBridge();
+    const { server, url } = await serveBridge(handler);
+    try {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = httpRequest(`${url}${WATCH_PATH}`, { method: 'POST', headers: { 'content-type': CONTENT_TYPE, authorization: `Bearer ${TOKEN}` } }, resolve);
+        req.on('error', reject);
+        req.end(frame(encodePayload({ type: 'WatchRequest', headers: {}, body: {} })));
+      });
+      // The session's first message, then the client reads nothing more.
+      const session = await new Promise<string>((resolve) => {
+        const frames = new FrameReader();
+        res.on('data', (chunk: Buffer) => {
+          const first = frames.push(new Uint8Array(chunk)).find((f) => f.flag === 0);
+          if (!first) return;
+          res.pause();
+          resolve(decodePayload(first.message).body['session'] as string);
+        });
+      });
+      await unary(await handler.fetch(listen(session, [{ dataId: 'a', md5: '' }])));
+      // Each upstream reconnect is a message to the session: ~12 MB of them, more than sockets buffer on loopback.
+      for (let i = 0; i < 200_000 && hub.sessions > 0; i++) {
+        events().connected();
+        if (i % 1000 === 0) await sleep(0);
+      }
+      const deadline = Date.now() + 5000;
+      while (hub.sessions > 0 && Date.now() < deadline) await sleep(10);
+      expect(hub.sessions).toBe(0);
+      res.destroy();
+    } finally {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }, 30_000);
 
   it('ends every watch stream on close, with UNAVAILABLE, and takes no new one', async () => {
     const { handler } = makeBridge();
