@@ -6,7 +6,7 @@ import { messageOf } from '../errors.js';
 import { configId, type ConfigKey } from '../config/model.js';
 import { backoffMs, sleep } from '../util/time.js';
 import type { ConfigPushDriver, ConfigPushHost } from './port.js';
-import { driverLife, startOrFallBack } from './source.js';
+import { driverLife, startOrFallBack, type FallBackOptions } from './source.js';
 
 /** A push source of config changes: a gRPC connection's listens, or the bridge's watch stream. */
 export interface ConfigSource {
@@ -38,10 +38,8 @@ export const FULL_RESYNC_MS = 180_000;
 export const LISTEN_COALESCE_MS = 50;
 
 /** A driver's timings: the full re-listen (default {@link FULL_RESYNC_MS}) and the retry of push after a fall-back. */
-export interface DriverOptions {
+export interface DriverOptions extends FallBackOptions {
   resyncMs?: number;
-  /** How long after falling back to HTTP push is tried again, doubling up to 5 min. Default 30,000 ms. */
-  fallBackRetryMs?: number;
 }
 
 /**
@@ -117,7 +115,7 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
     },
   };
   let source!: ConfigSource;
-  startOrFallBack(() => open(events), (s) => (source = s), life, log, {
+  startOrFallBack(() => (source = open(events)), life, log, {
     name,
     warning: `${name} push unavailable, following config changes over HTTP instead`,
     retryMs: options.fallBackRetryMs,

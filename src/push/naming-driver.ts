@@ -7,7 +7,7 @@ import type { InstanceFields } from '../naming/protocol.js';
 import { messageOf } from '../errors.js';
 import { backoffMs, sleep } from '../util/time.js';
 import type { NamingPushDriver, NamingPushHost, ServiceKey } from './port.js';
-import { driverLife, startOrFallBack } from './source.js';
+import { driverLife, startOrFallBack, type FallBackOptions } from './source.js';
 
 /** A push source of instance lists (and registrations, where it can). */
 export interface NamingSource {
@@ -48,7 +48,7 @@ function byService(registry: Iterable<InstanceFields>): Map<string, { service: S
  * A driver of `host`'s registrations and subscriptions over the source `open` makes. `name` is for log lines.
  * Lists are asked for whole (every cluster) and each subscription gets the instances of its clusters.
  */
-export function namingDriver(host: NamingPushHost, name: string, open: (events: NamingSourceEvents) => NamingSource, options: { fallBackRetryMs?: number } = {}): NamingPushDriver {
+export function namingDriver(host: NamingPushHost, name: string, open: (events: NamingSourceEvents) => NamingSource, options: FallBackOptions = {}): NamingPushDriver {
   const { log } = host.context;
   const life = driverLife(host.context);
   let connections = 0;
@@ -82,7 +82,8 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
       try {
         let before: string;
         do {
-          before = holding();
+          // Compared only while resuming: a plain reconnect's redo does not stringify the registry.
+          before = resuming ? holding() : '';
           if (source.register) for (const { service, instances } of byService(host.registered.values()).values()) await source.register(service, instances, life.signal);
           for (const service of subscribedServices()) deliver(await source.subscribe(service, life.signal));
         } while (resuming && before !== holding() && connection === connections && !life.signal.aborted);
@@ -106,7 +107,7 @@ export function namingDriver(host: NamingPushHost, name: string, open: (events: 
     connected: () => void redo(++connections),
   };
   let source!: NamingSource;
-  startOrFallBack(() => open(events), (s) => (source = s), life, log, {
+  startOrFallBack(() => (source = open(events)), life, log, {
     name,
     warning: `${name} push unavailable, registering with heartbeats and polling lists over HTTP instead`,
     retryMs: options.fallBackRetryMs,

@@ -31,6 +31,12 @@ export function driverLife(context: PushContext): DriverLife {
 export const PUSH_RETRY_MS = 30_000;
 export const PUSH_RETRY_MAX_MS = 300_000;
 
+/** A driver's option for its fall-back. */
+export interface FallBackOptions {
+  /** How long after falling back to HTTP push is tried again, doubling up to 5 min. Default 30,000 ms. */
+  fallBackRetryMs?: number;
+}
+
 /** What a driver does when its source cannot serve, and when a new source does again. */
 export interface FallBack {
   /** The adapter's name, for log lines (`gRPC`, `bridge`). */
@@ -46,15 +52,14 @@ export interface FallBack {
 }
 
 /**
- * Starts the source `open` makes and hands it to `use`. When its first connection cannot be made, the warning is
+ * Starts the source `open` makes (the driver keeps it: its calls go to the newest). When its first connection cannot be made, the warning is
  * logged, the host falls back to HTTP and the source closes; a new one is tried after `retryMs`, then at doubling
  * intervals up to {@link PUSH_RETRY_MAX_MS}, until one connects (`resume`) or the driver's lifetime ends.
  */
-export function startOrFallBack<S extends { start(): Promise<void>; close(): Promise<void> }>(open: () => S, use: (source: S) => void, life: DriverLife, log: Logger, f: FallBack): void {
+export function startOrFallBack(open: () => { start(): Promise<void>; close(): Promise<void> }, life: DriverLife, log: Logger, f: FallBack): void {
   void (async () => {
     for (let attempt = 0; ; attempt++) {
       const source = open();
-      use(source);
       // Only the start's own failure closes this source: a logger or a hand-back that throws must not.
       const failure = await source.start().then(
         () => undefined,

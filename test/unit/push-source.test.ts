@@ -44,7 +44,11 @@ describe('startOrFallBack', () => {
     const s = sources(3);
     const used: unknown[] = [];
     const life = lifetime();
-    startOrFallBack(s.open, (source) => used.push(source), life, log, {
+    startOrFallBack(() => {
+      const source = s.open();
+      used.push(source);
+      return source;
+    }, life, log, {
       name: 'gRPC',
       warning: 'gRPC push unavailable',
       retryMs: 1000,
@@ -70,7 +74,7 @@ describe('startOrFallBack', () => {
   it('connects at once: no fall-back, no resume, no retry', async () => {
     const { events, log } = recorder();
     const s = sources(0);
-    startOrFallBack(s.open, () => undefined, lifetime(), log, { name: 'bridge', warning: 'w', retryMs: 10, fallBack: () => void events.push('fallBack'), resume: () => void events.push('resume') });
+    startOrFallBack(s.open, lifetime(), log, { name: 'bridge', warning: 'w', retryMs: 10, fallBack: () => void events.push('fallBack'), resume: () => void events.push('resume') });
     await vi.advanceTimersByTimeAsync(1000);
     expect(s.opened).toEqual([0]);
     expect(events).toEqual([]);
@@ -80,7 +84,7 @@ describe('startOrFallBack', () => {
     const { events, log } = recorder();
     const s = sources(Infinity);
     const life = lifetime();
-    startOrFallBack(s.open, () => undefined, life, log, { name: 'gRPC', warning: 'w', retryMs: 30_000, fallBack: () => undefined, resume: () => void events.push('resume') });
+    startOrFallBack(s.open, life, log, { name: 'gRPC', warning: 'w', retryMs: 30_000, fallBack: () => undefined, resume: () => void events.push('resume') });
     await vi.advanceTimersByTimeAsync(30_000 + 60_000 + 120_000 + 240_000 + 2 * PUSH_RETRY_MAX_MS);
     const gaps = s.opened.slice(1).map((t, i) => t - s.opened[i]!);
     expect(gaps).toEqual([30_000, 60_000, 120_000, 240_000, PUSH_RETRY_MAX_MS, PUSH_RETRY_MAX_MS]);
@@ -105,7 +109,7 @@ describe('startOrFallBack', () => {
         close: async () => void closed++,
       };
     };
-    startOrFallBack(open, () => undefined, life, log, { name: 'gRPC', warning: 'w', retryMs: 1000, fallBack: () => undefined, resume: () => void events.push('resume') });
+    startOrFallBack(open, life, log, { name: 'gRPC', warning: 'w', retryMs: 1000, fallBack: () => undefined, resume: () => void events.push('resume') });
     await vi.advanceTimersByTimeAsync(1000);
     expect(opens).toBe(2);
     life.end();
