@@ -4,11 +4,12 @@
 // connection was made anew, so that each client's driver listens and subscribes again and reconciles by md5 (the
 // redo logic stays in the drivers; the hub keeps no md5 of its own).
 import { configId, type ConfigKey } from '../config/model.js';
-import { NacosError } from '../errors.js';
+import { abortError } from '../errors.js';
 import { groupedName, type ServiceInfo } from '../naming/model.js';
 import type { ConfigSource, ConfigSourceEvents } from '../push/config-driver.js';
 import type { NamingSource, NamingSourceEvents } from '../push/naming-driver.js';
 import type { ServiceKey } from '../push/port.js';
+import { onAbort } from '../util/abort.js';
 
 /** What the hub sends down one session. */
 export type SessionEvent = { kind: 'changed'; key: ConfigKey } | { kind: 'pushed'; service: ServiceInfo } | { kind: 'reconnected' };
@@ -29,26 +30,90 @@ export interface UpstreamSources {
 interface Followed {
   session: Session;
   configs: Map<string, ConfigKey>;
-  services: Set<string>;
+  services: Map<string, ServiceKey>;
+}
+
+/** How much one session may follow. */
+export interface HubLimits {
+  /** Configs one session may listen to. Default 10,000. */
+  maxConfigsPerSession?: number;
+  /** Services one session may subscribe to. Default 1,000. */
+  maxServicesPerSession?: number;
+}
+
+/**
+ * Why the hub refused a request of its own accord (not Nacos): the session is gone (the client opens a new stream and
+ * asks again), or the session follows as much as the bridge allows.
+ */
+export class HubRefusal extends Error {
+  constructor(
+    readonly reason: 'gone' | 'limit',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const serviceId = (s: ServiceKey) => groupedName(s.serviceName, s.groupName);
 
+/** Adds `session` to the followers of `id`; true when it is the first. */
+function follow(followers: Map<string, Set<Followed>>, id: string, session: Followed): boolean {
+  let set = followers.get(id);
+  if (!set) followers.set(id, (set = new Set()));
+  set.add(session);
+  return set.size === 1;
+}
+
+/** Takes `session` from the followers of `id`; true when none is left. */
+function unfollow(followers: Map<string, Set<Followed>>, id: string, session: Followed): boolean {
+  const set = followers.get(id);
+  if (!set?.delete(session) || set.size > 0) return false;
+  followers.delete(id);
+  return true;
+}
+
+/** `promise`, or the caller's abort first (the work goes on for the others who wait on it). */
+function until<T>(promise: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    const undo = onAbort(signal, () => reject(abortError(signal, what)));
+    promise.then(
+      (value) => {
+        undo();
+        resolve(value);
+      },
+      (error: unknown) => {
+        undo();
+        reject(error);
+      },
+    );
+  });
+}
+
 export class BridgeHub {
   readonly #upstream: UpstreamSources;
+  readonly #maxConfigs: number;
+  readonly #maxServices: number;
   readonly #sessions = new Map<string, Followed>();
+  /** Who follows each config and service: a change goes to them alone, and what none follows is dropped upstream. */
+  readonly #configFollowers = new Map<string, Set<Followed>>();
+  readonly #serviceFollowers = new Map<string, Set<Followed>>();
+  /** The hub's lifetime: upstream work shared by sessions runs under it, not under the first caller's signal. */
+  readonly #life = new AbortController();
   #config: { source: ConfigSource; started: Promise<void> } | undefined;
   #naming: { source: NamingSource; started: Promise<void> } | undefined;
   /** Services subscribed on the current naming connection, with the last list it gave. */
   readonly #lists = new Map<string, Promise<ServiceInfo>>();
   #connections = { config: 0, naming: 0 };
 
-  constructor(upstream: UpstreamSources) {
+  constructor(upstream: UpstreamSources, limits: HubLimits = {}) {
     this.#upstream = upstream;
+    this.#maxConfigs = limits.maxConfigsPerSession ?? 10_000;
+    this.#maxServices = limits.maxServicesPerSession ?? 1000;
   }
 
   open(session: Session): void {
-    this.#sessions.set(session.id, { session, configs: new Map(), services: new Set() });
+    this.#sessions.set(session.id, { session, configs: new Map(), services: new Map() });
   }
 
   /** The session ended: what no other session follows is no longer followed upstream. */
@@ -56,53 +121,84 @@ export class BridgeHub {
     const followed = this.#sessions.get(id);
     if (!followed) return;
     this.#sessions.delete(id);
-    const keys = [...followed.configs.values()].filter((key) => !this.#followsConfig(configId(key)));
+    const keys = [...followed.configs].filter(([cid]) => unfollow(this.#configFollowers, cid, followed)).map(([, key]) => key);
+    const services = [...followed.services].filter(([sid]) => unfollow(this.#serviceFollowers, sid, followed));
     if (keys.length > 0 && this.#config) await this.#config.source.unlisten(keys, signal).catch(() => undefined);
-    for (const id of followed.services) if (!this.#followsService(id)) await this.#dropService(id, signal);
+    for (const [sid, service] of services) await this.#dropService(sid, service, signal);
   }
 
   /** Follows `entries` for session `id` and resolves the keys whose md5 differs from the one the client has. */
   async listen(id: string, entries: readonly { key: ConfigKey; md5: string }[], signal: AbortSignal): Promise<ConfigKey[]> {
     const followed = this.#session(id);
-    const source = await this.#configSource();
-    const differ = await source.listen(entries, signal);
-    for (const { key } of entries) followed.configs.set(configId(key), key);
-    // The session ended while the listen was on the wire: what it alone followed is dropped again.
-    if (!this.#sessions.has(id)) await this.unlisten(id, entries.map((e) => e.key), signal).catch(() => undefined);
-    return differ;
+    const fresh = new Map<string, ConfigKey>();
+    for (const { key } of entries) if (!followed.configs.has(configId(key))) fresh.set(configId(key), key);
+    if (followed.configs.size + fresh.size > this.#maxConfigs) throw new HubRefusal('limit', `a session may listen to at most ${this.#maxConfigs} configs`);
+    // Followed before the upstream listen is sent, so that another session's unlisten meanwhile keeps it upstream.
+    for (const [cid, key] of fresh) {
+      followed.configs.set(cid, key);
+      follow(this.#configFollowers, cid, followed);
+    }
+    try {
+      const source = await this.#configSource();
+      const differ = await source.listen(entries, signal);
+      // The session ended while the listen was on the wire (its close may have gone out first): drop it again.
+      if (!this.#sessions.has(id)) await this.#unlistenOrphans(entries.map((e) => e.key), this.#life.signal);
+      return differ;
+    } catch (error) {
+      for (const cid of fresh.keys()) followed.configs.delete(cid);
+      await this.#unlistenOrphans([...fresh.keys()].filter((cid) => unfollow(this.#configFollowers, cid, followed)).map((cid) => fresh.get(cid)!), this.#life.signal);
+      throw error;
+    }
   }
 
+  /** Stops following `keys` for session `id`; keys it does not follow are none of its business and left as they are. */
   async unlisten(id: string, keys: readonly ConfigKey[], signal: AbortSignal): Promise<void> {
-    for (const key of keys) this.#sessions.get(id)?.configs.delete(configId(key));
-    const unfollowed = keys.filter((key) => !this.#followsConfig(configId(key)));
-    if (unfollowed.length > 0 && this.#config) await this.#config.source.unlisten(unfollowed, signal);
+    const followed = this.#session(id);
+    const orphans = keys.filter((key) => followed.configs.delete(configId(key)) && unfollow(this.#configFollowers, configId(key), followed));
+    await this.#unlistenOrphans(orphans, signal);
   }
 
   /** Subscribes session `id` to every cluster of `service` and resolves its list (one upstream subscription per service). */
   async subscribe(id: string, service: ServiceKey, signal: AbortSignal): Promise<ServiceInfo> {
     const followed = this.#session(id);
-    const source = await this.#namingSource();
     const sid = serviceId(service);
-    let list = this.#lists.get(sid);
-    if (!list) {
-      this.#lists.set(sid, (list = source.subscribe(service, signal)));
-      list.catch(() => this.#lists.get(sid) === list && this.#lists.delete(sid));
+    const fresh = !followed.services.has(sid);
+    if (fresh && followed.services.size >= this.#maxServices) throw new HubRefusal('limit', `a session may subscribe to at most ${this.#maxServices} services`);
+    followed.services.set(sid, service);
+    follow(this.#serviceFollowers, sid, followed);
+    try {
+      const source = await until(this.#namingSource(), signal, 'subscribing through the bridge');
+      if (!this.#sessions.has(id)) throw this.#gone(id);
+      let list = this.#lists.get(sid);
+      if (!list) {
+        // Shared by every session that follows the service: it runs under the hub's lifetime (the connection's own
+        // timeout bounds it), so one caller's abort cannot fail the others' wait.
+        this.#lists.set(sid, (list = source.subscribe(service, this.#life.signal)));
+        list.catch(() => this.#lists.get(sid) === list && this.#lists.delete(sid));
+      }
+      const info = await until(list, signal, 'subscribing through the bridge');
+      // The session ended while the subscription was on the wire: what no one follows now is dropped upstream.
+      if (!this.#serviceFollowers.has(sid)) await this.#dropService(sid, service, this.#life.signal);
+      return info;
+    } catch (error) {
+      if (fresh && followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) await this.#dropService(sid, service, this.#life.signal);
+      throw error;
     }
-    const info = await list;
-    followed.services.add(sid);
-    return info;
   }
 
+  /** Stops following `service` for session `id` (a service it does not follow is left as it is). */
   async unsubscribe(id: string, service: ServiceKey, signal: AbortSignal): Promise<void> {
     const followed = this.#session(id);
     const sid = serviceId(service);
-    followed.services.delete(sid);
-    if (!this.#followsService(sid)) await this.#dropService(sid, signal, service);
+    if (followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) await this.#dropService(sid, service, signal);
   }
 
   /** Ends the upstream connections. */
   async shutdown(): Promise<void> {
+    this.#life.abort();
     this.#sessions.clear();
+    this.#configFollowers.clear();
+    this.#serviceFollowers.clear();
     await Promise.all([this.#config?.source.close(), this.#naming?.source.close()]);
   }
 
@@ -110,27 +206,26 @@ export class BridgeHub {
     return this.#sessions.size;
   }
 
+  #gone(id: string): HubRefusal {
+    return new HubRefusal('gone', `no bridge session ${id} (its watch stream ended): open a new one`);
+  }
+
   #session(id: string): Followed {
     const followed = this.#sessions.get(id);
-    if (!followed) throw new NacosError('NOT_FOUND', `no bridge session ${id} (its watch stream ended): open a new one`);
+    if (!followed) throw this.#gone(id);
     return followed;
   }
 
-  #followsConfig(id: string): boolean {
-    for (const f of this.#sessions.values()) if (f.configs.has(id)) return true;
-    return false;
+  /** Unlistens upstream those of `keys` that no session follows (a session may have come to follow one meanwhile). */
+  async #unlistenOrphans(keys: readonly ConfigKey[], signal: AbortSignal): Promise<void> {
+    const orphans = keys.filter((key) => !this.#configFollowers.has(configId(key)));
+    if (orphans.length > 0 && this.#config) await this.#config.source.unlisten(orphans, signal).catch(() => undefined);
   }
 
-  #followsService(id: string): boolean {
-    for (const f of this.#sessions.values()) if (f.services.has(id)) return true;
-    return false;
-  }
-
-  async #dropService(id: string, signal: AbortSignal, service?: ServiceKey): Promise<void> {
-    const list = this.#lists.get(id);
-    this.#lists.delete(id);
-    const key = service ?? (await list?.catch(() => undefined).then((info) => info && { serviceName: info.name, groupName: info.groupName }));
-    if (key && this.#naming) await this.#naming.source.unsubscribe(key, signal).catch(() => undefined);
+  async #dropService(sid: string, service: ServiceKey, signal: AbortSignal): Promise<void> {
+    if (this.#serviceFollowers.has(sid)) return;
+    this.#lists.delete(sid);
+    if (this.#naming) await this.#naming.source.unsubscribe(service, signal).catch(() => undefined);
   }
 
   /** Every session hears of a new upstream connection but the first: the server forgot the old one's listens. */
@@ -144,8 +239,7 @@ export class BridgeHub {
     this.#config ??= this.#started(
       this.#upstream.config({
         changed: (key) => {
-          const id = configId(key);
-          for (const f of this.#sessions.values()) if (f.configs.has(id)) f.session.send({ kind: 'changed', key });
+          for (const f of this.#configFollowers.get(configId(key)) ?? []) f.session.send({ kind: 'changed', key });
         },
         connected: () => this.#reconnected('config'),
       }),
@@ -161,7 +255,7 @@ export class BridgeHub {
         pushed: (info) => {
           const id = serviceId({ serviceName: info.name, groupName: info.groupName });
           if (this.#lists.has(id)) this.#lists.set(id, Promise.resolve(info));
-          for (const f of this.#sessions.values()) if (f.services.has(id)) f.session.send({ kind: 'pushed', service: info });
+          for (const f of this.#serviceFollowers.get(id) ?? []) f.session.send({ kind: 'pushed', service: info });
         },
         connected: () => this.#reconnected('naming'),
       }),

@@ -35,7 +35,7 @@ const DEFAULT_CLUSTER = 'DEFAULT';
 const DEFAULT_BEAT_INTERVAL_MS = 5000;
 const MAX_METADATA_JSON = 16 * 1024;
 
-const serviceNameSchema = z.string().check(
+export const serviceNameSchema = z.string().check(
   nonEmpty(),
   maxChars(512),
   z.refine((s) => !s.includes('@@'), 'must not contain @@ (give the group as groupName)'),

@@ -20,7 +20,7 @@ export const CONTENT_TYPE = 'application/grpc-web+proto';
 export const PING_MS = 15_000;
 
 /** gRPC status codes the bridge answers with. */
-export const STATUS = { OK: 0, INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+export const STATUS = { OK: 0, CANCELLED: 1, INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 /** gRPC-web trailers: `grpc-status` and a percent-encoded `grpc-message`, as a trailers frame's text. */
 export function trailerText(status: number, message = ''): string {
