@@ -12,16 +12,17 @@
  * @module
  */
 import type { ClientConfig } from '../client-config.js';
-import type { GrpcOptions } from '../grpc/channel.js';
+import { verifiedGrpcOptions, type GrpcOptions } from '../grpc/channel.js';
 import { grpcConfigSource } from '../grpc/config-source.js';
 import { grpcNamingSource } from '../grpc/naming-source.js';
 import { leveledLogger } from '../logger.js';
 import { Transport } from '../transport/http.js';
 import { BridgeHub } from './hub.js';
-import { bridgeHandler, type BridgeServerOptions } from './server.js';
+import { bridgeHandler, type BridgeServerOptions, type ConnectionInfo } from './server.js';
 
 export { nodeHandler, serveBridge, type ServeOptions } from './node.js';
-export type { BridgeServerOptions } from './server.js';
+export type { BridgeServerOptions, ConnectionInfo } from './server.js';
+export type { HubLimits } from './hub.js';
 
 export interface BridgeOptions extends BridgeServerOptions {
   /** The upstream Nacos: servers, namespace, credentials (they stay in the bridge). */
@@ -32,8 +33,11 @@ export interface BridgeOptions extends BridgeServerOptions {
 
 /** A bridge: serve `fetch`, and `close()` it to end every watch stream and the connections to Nacos. */
 export interface Bridge {
-  /** The fetch handler (`Deno.serve(bridge.fetch)`, `Bun.serve({ fetch: bridge.fetch })`). */
-  readonly fetch: (request: Request) => Promise<Response>;
+  /**
+   * The fetch handler (`Deno.serve(bridge.fetch)`, `Bun.serve({ fetch: bridge.fetch })`); the second argument, which
+   * those servers pass, gives the peer's address for the per-client stream limit.
+   */
+  readonly fetch: (request: Request, info?: ConnectionInfo) => Promise<Response>;
   /** Watch streams open now. */
   readonly sessions: number;
   close(): Promise<void>;
@@ -41,15 +45,20 @@ export interface Bridge {
 
 /** Makes a bridge. Connects to nothing until the first client listens or subscribes. */
 export function createBridge(options: BridgeOptions): Bridge {
-  const { config, grpc = {} } = options;
-  const transport = new Transport(config, leveledLogger(config.logger, config.logLevel));
-  const hub = new BridgeHub({
-    config: (events) => grpcConfigSource(transport, grpc, events),
-    naming: (events) => grpcNamingSource(transport, grpc, events),
-  });
-  const handler = bridgeHandler(hub, config.namespaceId, options);
+  const { config } = options;
+  const grpc = verifiedGrpcOptions(options.grpc ?? {}, 'createBridge');
+  const log = leveledLogger(config.logger, config.logLevel);
+  const transport = new Transport(config, log);
+  const hub = new BridgeHub(
+    {
+      config: (events) => grpcConfigSource(transport, grpc, events),
+      naming: (events) => grpcNamingSource(transport, grpc, events),
+    },
+    options,
+  );
+  const handler = bridgeHandler(hub, config.namespaceId, { log, ...options });
   return {
-    fetch: (request) => handler.fetch(request),
+    fetch: (request, info) => handler.fetch(request, info),
     get sessions() {
       return hub.sessions;
     },

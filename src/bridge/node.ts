@@ -57,13 +57,13 @@ function drained(res: ServerResponse): Promise<boolean> {
  * A node:http request handler for `bridge`, to mount in an app's own server (requests for other paths get the
  * bridge's 404: route only the bridge's paths to it).
  */
-export function nodeHandler(bridge: { fetch(request: Request): Promise<Response> }): (req: IncomingMessage, res: ServerResponse) => void {
+export function nodeHandler(bridge: { fetch(request: Request, info?: { remoteAddress?: string | undefined }): Promise<Response> }): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     const origin = `http://${req.headers.host ?? 'localhost'}`;
     bridge
-      .fetch(toRequest(req, origin, gone.signal))
+      .fetch(toRequest(req, origin, gone.signal), { remoteAddress: req.socket.remoteAddress })
       .then((response) => respond(response, res))
       .catch(() => {
         if (!res.headersSent) res.writeHead(500);
@@ -73,7 +73,7 @@ export function nodeHandler(bridge: { fetch(request: Request): Promise<Response>
 }
 
 /** Serves `bridge` on node:http; resolves the listening server and its `http://host:port`. */
-export async function serveBridge(bridge: { fetch(request: Request): Promise<Response> }, options: ServeOptions = {}): Promise<{ server: Server; url: string }> {
+export async function serveBridge(bridge: Parameters<typeof nodeHandler>[0], options: ServeOptions = {}): Promise<{ server: Server; url: string }> {
   const server = createServer(nodeHandler(bridge));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

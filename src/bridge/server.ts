@@ -3,12 +3,16 @@
 // and answers its listen and subscribe requests through the hub. Nacos credentials stay in the bridge: downstream
 // sees configs' names and md5-driven hints and instance lists, never a Nacos token.
 import { configId, type ConfigKey } from '../config/model.js';
-import { isNacosError, messageOf, type NacosErrorCode } from '../errors.js';
+import { isNacosError, messageOf } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { serviceNameSchema } from '../naming/naming-service.js';
+import type { ServiceKey } from '../push/port.js';
 import { CONTENT_TYPE, PING_MS, REQUEST_PATH, STATUS, trailerText, WATCH_PATH } from '../push/bridge-protocol.js';
 import { decodePayload, encodePayload, frame, FrameReader, type NacosPayload } from '../push/wire.js';
-import type { BridgeHub, SessionEvent } from './hub.js';
+import { dataIdSchema, groupSchema } from '../validation.js';
+import { HubRefusal, type BridgeHub, type HubLimits, type SessionEvent } from './hub.js';
 
-export interface BridgeServerOptions {
+export interface BridgeServerOptions extends HubLimits {
   /** The token every client must send (`authorization: Bearer …`). */
   token: string;
   /** Origins whose pages may call the bridge cross-origin (CORS); `'*'` for any. Default: none (same origin only). */
@@ -17,16 +21,38 @@ export interface BridgeServerOptions {
   basePath?: string;
   /** Watch streams open at once, beyond which new ones are refused. Default 10,000. */
   maxSessions?: number;
-  /** The largest request body taken. Default 8 MiB (a listen of 10,000 keys is about 1 MiB). */
+  /**
+   * Watch streams one client may hold at once (a leaked token then cannot take every slot from one place). Default 256.
+   * A client is what {@link BridgeServerOptions.clientKey} says, else the peer's address.
+   */
+  maxSessionsPerClient?: number;
+  /**
+   * Who a request comes from, for {@link BridgeServerOptions.maxSessionsPerClient}: behind a proxy, the address it
+   * forwards (`(r) => r.headers.get('x-real-ip')`). Default: the peer's address where the server gives it (the Node
+   * adapter, `Deno.serve`, `Bun.serve`); requests without one share one count.
+   */
+  clientKey?: (request: Request) => string | null | undefined;
+  /** The largest request body taken, counted as it arrives. Default 8 MiB (a listen of 10,000 keys is about 1 MiB). */
   maxRequestBytes?: number;
+  /**
+   * Bytes a watch stream may have unread before the bridge cuts it (the client opens a new one and listens again),
+   * so that a client that reads nothing cannot hold the bridge's memory. Default 4 MiB.
+   */
+  maxQueuedBytes?: number;
+  /** Where the bridge logs what it does not tell clients (the detail of Nacos' errors). Default: nowhere. */
+  log?: Logger;
 }
 
-const encoder = new TextEncoder();
-/** Messages a watch stream may have unread before the bridge ends it. */
-const MAX_QUEUED = 10_000;
+/**
+ * What the server hosting the handler knows of the connection (fetch handlers' second argument): the Node adapter's
+ * `{ remoteAddress }`, Deno's `{ remoteAddr: { hostname } }`, or Bun's server with `requestIP()`.
+ */
+export type ConnectionInfo =
+  | { remoteAddress?: string | undefined }
+  | { remoteAddr?: { hostname?: string } }
+  | { requestIP?(request: Request): { address: string } | null };
 
-/** The gRPC status a NacosError maps to. */
-const STATUS_OF: Partial<Record<NacosErrorCode, number>> = { VALIDATION: STATUS.INVALID_ARGUMENT, NOT_FOUND: STATUS.NOT_FOUND, AUTH: STATUS.PERMISSION_DENIED };
+const encoder = new TextEncoder();
 
 /** Compares in time independent of where the strings differ (the token must not leak through timing). */
 function sameSecret(given: string, expected: string): boolean {
@@ -37,20 +63,29 @@ function sameSecret(given: string, expected: string): boolean {
   return diff === 0;
 }
 
+/** A request the bridge will not serve as sent; its message is for the client. */
+class BadRequest extends Error {}
+
+/** `value` checked by `schema`, or a BadRequest naming `what`. */
+function checked(schema: typeof dataIdSchema, value: unknown, what: string): string {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new BadRequest(`${what} ${JSON.stringify(value)} ${result.error.issues[0]?.message ?? 'is invalid'}`);
+  return result.data;
+}
+
+const fieldsOf = (raw: unknown): Record<string, unknown> => (typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {});
+
 const keyOf = (raw: unknown, namespace: string): ConfigKey => {
-  const k = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (typeof k['dataId'] !== 'string' || typeof k['group'] !== 'string') throw new BadRequest('each config needs a dataId and a group');
+  const k = fieldsOf(raw);
   const tenant = typeof k['tenant'] === 'string' ? k['tenant'] : '';
   if ((tenant || 'public') !== (namespace || 'public')) throw new BadRequest(`this bridge serves namespace "${namespace || 'public'}", not "${tenant}"`);
-  return { dataId: k['dataId'], group: k['group'], tenant: namespace };
+  return { dataId: checked(dataIdSchema, k['dataId'], 'dataId'), group: checked(groupSchema, k['group'], 'group'), tenant: namespace };
 };
 
-const serviceOf = (body: Record<string, unknown>) => {
-  if (typeof body['serviceName'] !== 'string' || body['serviceName'] === '') throw new BadRequest('a serviceName is needed');
-  return { serviceName: body['serviceName'], groupName: typeof body['groupName'] === 'string' && body['groupName'] !== '' ? body['groupName'] : 'DEFAULT_GROUP' };
-};
-
-class BadRequest extends Error {}
+const serviceOf = (body: Record<string, unknown>): ServiceKey => ({
+  serviceName: checked(serviceNameSchema, body['serviceName'], 'serviceName'),
+  groupName: body['groupName'] === undefined || body['groupName'] === '' ? 'DEFAULT_GROUP' : checked(groupSchema, body['groupName'], 'groupName'),
+});
 
 function sameHost(origin: string, url: string): boolean {
   try {
@@ -60,15 +95,81 @@ function sameHost(origin: string, url: string): boolean {
   }
 }
 
+/** The peer's address as the hosting server gives it, if it does. */
+function peerOf(request: Request, info: ConnectionInfo | undefined): string | undefined {
+  if (!info || typeof info !== 'object') return undefined;
+  if ('remoteAddress' in info && typeof info.remoteAddress === 'string') return info.remoteAddress;
+  if ('remoteAddr' in info && typeof info.remoteAddr?.hostname === 'string') return info.remoteAddr.hostname;
+  if ('requestIP' in info && typeof info.requestIP === 'function') {
+    try {
+      return info.requestIP(request)?.address;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Reads `request`'s body, counting bytes as they arrive (a chunked body has no length to check first). */
+async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooBig = () => new BadRequest(`the request is over the bridge's ${maxBytes}-byte limit`);
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) throw tooBig();
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      void reader.cancel().catch(() => undefined);
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * The status and message a client gets for `error`. Nacos' own errors are told in general terms (their text may name
+ * the bridge's account, servers or namespace) and logged in full.
+ */
+function statusOf(error: unknown, log: Logger | undefined): { status: number; message: string } {
+  if (error instanceof BadRequest) return { status: STATUS.INVALID_ARGUMENT, message: error.message };
+  if (error instanceof RangeError || error instanceof SyntaxError) return { status: STATUS.INVALID_ARGUMENT, message: `a malformed request: ${error.message}` };
+  if (error instanceof HubRefusal) return { status: error.reason === 'gone' ? STATUS.NOT_FOUND : STATUS.RESOURCE_EXHAUSTED, message: error.message };
+  if (isNacosError(error) && error.code === 'ABORTED') return { status: STATUS.CANCELLED, message: 'the request was cancelled' };
+  log?.warn(`bridge: a client's request failed upstream: ${messageOf(error)}`);
+  if (isNacosError(error) && error.code === 'AUTH') return { status: STATUS.PERMISSION_DENIED, message: "Nacos refused the bridge's account for this request" };
+  if (isNacosError(error) && error.code === 'VALIDATION') return { status: STATUS.INVALID_ARGUMENT, message: 'Nacos refused the request as invalid' };
+  return { status: STATUS.UNAVAILABLE, message: 'the bridge could not get an answer from Nacos; try again' };
+}
+
 /** The bridge's fetch handler over `hub`; `namespace` is the one the hub's upstream serves. */
-export function bridgeHandler(hub: BridgeHub, namespace: string, options: BridgeServerOptions): { fetch(request: Request): Promise<Response>; close(): void } {
+export function bridgeHandler(
+  hub: BridgeHub,
+  namespace: string,
+  options: BridgeServerOptions,
+): { fetch(request: Request, info?: ConnectionInfo): Promise<Response>; close(): void } {
   if (typeof options.token !== 'string' || options.token.length < 16) throw new TypeError('the bridge needs a token of at least 16 characters');
   const base = (options.basePath ?? '').replace(/\/+$/, '');
   const maxSessions = options.maxSessions ?? 10_000;
+  const maxPerClient = options.maxSessionsPerClient ?? 256;
   const maxBytes = options.maxRequestBytes ?? 8 * 1024 * 1024;
+  const maxQueued = options.maxQueuedBytes ?? 4 * 1024 * 1024;
   const allowed = new Set(options.allowOrigins ?? []);
   /** Every open watch stream, to end them on close(). */
   const streams = new Set<() => void>();
+  /** Watch streams open per client. */
+  const perClient = new Map<string, number>();
+  const warned = new Set<string>();
   let closed = false;
 
   const cors = (request: Request): Record<string, string> | undefined => {
@@ -87,59 +188,75 @@ export function bridgeHandler(hub: BridgeHub, namespace: string, options: Bridge
     });
 
   async function readPayload(request: Request): Promise<NacosPayload> {
-    const length = Number(request.headers.get('content-length') ?? 0);
-    if (length > maxBytes) throw new BadRequest(`the request is over the bridge's ${maxBytes}-byte limit`);
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.length > maxBytes) throw new BadRequest(`the request is over the bridge's ${maxBytes}-byte limit`);
-    const frames = new FrameReader(maxBytes).push(bytes);
+    const frames = new FrameReader(maxBytes).push(await readBody(request, maxBytes));
     if (frames.length !== 1 || frames[0]!.flag !== 0) throw new BadRequest('a request is one gRPC-web message frame');
     return decodePayload(frames[0]!.message);
   }
 
-  function watch(headers: Record<string, string>, signal: AbortSignal): Response {
+  function watch(headers: Record<string, string>, signal: AbortSignal, client: string): Response {
+    if (signal.aborted) return failure(STATUS.CANCELLED, 'the client went away', headers);
     if (hub.sessions >= maxSessions) return failure(STATUS.UNAVAILABLE, `the bridge holds ${maxSessions} watch streams; try again later`, headers);
+    const held = perClient.get(client) ?? 0;
+    if (held >= maxPerClient) {
+      // Told once per client: behind a proxy every client has the proxy's address unless clientKey says otherwise.
+      if (warned.size < 1000 && !warned.has(client)) {
+        warned.add(client);
+        options.log?.warn(`bridge: client ${JSON.stringify(client)} holds ${maxPerClient} watch streams, new ones are refused (behind a proxy, give clientKey)`);
+      }
+      return failure(STATUS.RESOURCE_EXHAUSTED, `one client may hold at most ${maxPerClient} watch streams`, headers);
+    }
+    perClient.set(client, held + 1);
     const id = crypto.randomUUID();
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let ping: ReturnType<typeof setInterval> | undefined;
     const send = (type: string, body: Record<string, unknown>) => {
+      const chunk = frame(encodePayload({ type, headers: {}, body }));
       // A client that reads nothing is cut off rather than held in memory: it opens a new stream and listens again.
-      if ((controller.desiredSize ?? 0) < -MAX_QUEUED) return end(trailerText(STATUS.UNAVAILABLE, 'the client fell too far behind'));
+      // Erroring the stream (not closing it) drops what is queued at once; a trailer could not reach the client anyway.
+      if ((controller.desiredSize ?? 0) < chunk.byteLength) return end(new Error('the client fell too far behind'));
       try {
-        controller.enqueue(frame(encodePayload({ type, headers: {}, body })));
+        controller.enqueue(chunk);
       } catch {
         end();
       }
     };
-    const end = (trailers?: string) => {
+    const end = (cut?: Error, trailers?: string) => {
       if (!streams.delete(stop)) return;
       clearInterval(ping);
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
       void hub.close(id, AbortSignal.timeout(5000));
       try {
+        if (cut) return controller.error(cut);
         if (trailers) controller.enqueue(frame(encoder.encode(trailers), 0x80));
         controller.close();
       } catch {
         // The client went away first.
       }
     };
-    const stop = () => end(trailerText(STATUS.UNAVAILABLE, 'the bridge is shutting down'));
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        controller = c;
-        streams.add(stop);
-        hub.open({
-          id,
-          send: (event: SessionEvent) => {
-            if (event.kind === 'changed') send('ConfigChanged', { dataId: event.key.dataId, group: event.key.group, tenant: event.key.tenant });
-            else if (event.kind === 'pushed') send('ServicePushed', { serviceInfo: event.service });
-            else send('Reconnected', {});
-          },
-        });
-        send('SessionStarted', { session: id });
-        ping = setInterval(() => send('Ping', {}), PING_MS);
-        signal.addEventListener('abort', () => end(), { once: true });
+    const stop = () => end(undefined, trailerText(STATUS.UNAVAILABLE, 'the bridge is shutting down'));
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(c) {
+          controller = c;
+          streams.add(stop);
+          hub.open({
+            id,
+            send: (event: SessionEvent) => {
+              if (event.kind === 'changed') send('ConfigChanged', { dataId: event.key.dataId, group: event.key.group, tenant: event.key.tenant });
+              else if (event.kind === 'pushed') send('ServicePushed', { serviceInfo: event.service });
+              else send('Reconnected', {});
+            },
+          });
+          send('SessionStarted', { session: id });
+          ping = setInterval(() => send('Ping', {}), PING_MS);
+          signal.addEventListener('abort', () => end(), { once: true });
+        },
+        cancel: () => end(),
       },
-      cancel: () => end(),
-    });
+      new ByteLengthQueuingStrategy({ highWaterMark: maxQueued }),
+    );
     return new Response(body, { status: 200, headers: { ...headers, 'content-type': CONTENT_TYPE, 'cache-control': 'no-store', 'x-accel-buffering': 'no' } });
   }
 
@@ -149,7 +266,7 @@ export function bridgeHandler(hub: BridgeHub, namespace: string, options: Bridge
     switch (payload.type) {
       case 'ConfigListen': {
         if (!Array.isArray(body['entries'])) throw new BadRequest('ConfigListen needs entries');
-        const entries = (body['entries'] as Record<string, unknown>[]).map((e) => ({ key: keyOf(e, namespace), md5: typeof e['md5'] === 'string' ? e['md5'] : '' }));
+        const entries = (body['entries'] as unknown[]).map((e) => ({ key: keyOf(e, namespace), md5: String(fieldsOf(e)['md5'] ?? '') }));
         const changed = await hub.listen(session, entries, signal);
         return { changed: changed.map((k) => ({ dataId: k.dataId, group: k.group, tenant: k.tenant })) };
       }
@@ -179,15 +296,13 @@ export function bridgeHandler(hub: BridgeHub, namespace: string, options: Bridge
       out.set(trailers, message.length);
       return new Response(out, { status: 200, headers: { ...headers, 'content-type': CONTENT_TYPE } });
     } catch (error) {
-      if (error instanceof BadRequest) return failure(STATUS.INVALID_ARGUMENT, error.message, headers);
-      if (error instanceof RangeError || error instanceof SyntaxError) return failure(STATUS.INVALID_ARGUMENT, `a malformed request: ${error.message}`, headers);
-      const status = (isNacosError(error) && STATUS_OF[error.code]) || STATUS.UNAVAILABLE;
-      return failure(status, messageOf(error), headers);
+      const { status, message } = statusOf(error, options.log);
+      return failure(status, message, headers);
     }
   }
 
   return {
-    async fetch(request: Request): Promise<Response> {
+    async fetch(request: Request, info?: ConnectionInfo): Promise<Response> {
       const { pathname } = new URL(request.url);
       const path = pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : '';
       const headers = cors(request);
@@ -203,7 +318,8 @@ export function bridgeHandler(hub: BridgeHub, namespace: string, options: Bridge
       if (closed) return failure(STATUS.UNAVAILABLE, 'the bridge is shutting down', headers);
       const auth = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
       if (auth === undefined || !sameSecret(auth, options.token)) return failure(STATUS.UNAUTHENTICATED, 'a valid bridge token is needed (authorization: Bearer …)', headers);
-      return path === WATCH_PATH ? watch(headers, request.signal) : unary(request, headers);
+      if (path === REQUEST_PATH) return unary(request, headers);
+      return watch(headers, request.signal, options.clientKey?.(request) ?? peerOf(request, info) ?? '');
     },
     close() {
       closed = true;

@@ -2,7 +2,7 @@
 // the same) server whenever it ends, with backoff while none can be had. Requests wait for a connection; each new
 // connection is announced (`connected`), so that the driver above redoes what the server forgot.
 import type { SecureClientSessionOptions } from 'node:http2';
-import { abortError, isNacosError, messageOf, NacosError, NacosUnavailableError } from '../errors.js';
+import { abortError, isNacosError, messageOf, NacosError, NacosUnavailableError, NacosValidationError } from '../errors.js';
 import { groupedName } from '../naming/model.js';
 import type { PushContext } from '../push/port.js';
 import type { NacosPayload } from '../push/wire.js';
@@ -24,6 +24,23 @@ export interface GrpcOptions {
   connectTimeoutMs?: number;
   /** After falling back to HTTP, how long until gRPC is tried again; the wait doubles up to 5 min. Default 30,000 ms. */
   fallBackRetryMs?: number;
+}
+
+/**
+ * `options`, once it is certain they keep TLS verification on: `rejectUnauthorized: false` or a `checkServerIdentity`
+ * that accepts anything would let whoever sits on the path read the Nacos token. `context` names the caller.
+ */
+export function verifiedGrpcOptions<T extends GrpcOptions>(options: T, context: string): T {
+  const tls = options.tls;
+  if (typeof tls === 'object' && tls !== null) {
+    if (tls.rejectUnauthorized === false) {
+      throw new NacosValidationError([{ path: 'tls.rejectUnauthorized', message: 'must not be false: give the server\'s CA as tls.ca instead' }], context);
+    }
+    if (tls.checkServerIdentity !== undefined) {
+      throw new NacosValidationError([{ path: 'tls.checkServerIdentity', message: 'is not taken: give tls.servername for a server known by another name' }], context);
+    }
+  }
+  return options;
 }
 
 /** The client version a connection announces (shown in the server's client lists). */

@@ -14,7 +14,7 @@
  */
 import { configDriver } from '../push/config-driver.js';
 import type { PushAdapter } from '../push/port.js';
-import type { GrpcOptions } from './channel.js';
+import { verifiedGrpcOptions, type GrpcOptions } from './channel.js';
 import { grpcConfigSource } from './config-source.js';
 import { namingDriver } from '../push/naming-driver.js';
 import { grpcNamingSource } from './naming-source.js';
@@ -23,7 +23,8 @@ export type { GrpcOptions } from './channel.js';
 export type { PushAdapter } from '../push/port.js';
 
 /** The gRPC push adapter: `.push(grpcPush())` on the builder. */
-export function grpcPush(options: GrpcOptions = {}): PushAdapter {
+export function grpcPush(given: GrpcOptions = {}): PushAdapter {
+  const options = verifiedGrpcOptions(given, 'grpcPush');
   return {
     name: 'gRPC',
     config: (host) => configDriver(host, 'gRPC', (events) => grpcConfigSource(host.context, options, events), options),
