@@ -460,18 +460,26 @@ program
   .addOption(new Option('--token <token>', 'the token clients must send (prefer the variable: flags show in process lists)').env('NACOS_EDGE_BRIDGE_TOKEN'))
   .option('--allow-origin <origin>', 'an origin whose pages may call the bridge (CORS); repeat for more, * for any', collect)
   .option('--base-path <path>', 'serve under this path (e.g. /push)')
-  .action(async (o: { nacos?: string; listen: string; token?: string; allowOrigin?: string[]; basePath?: string }, command: Command) => {
+  .option('--client-ip-header <name>', "behind a proxy: the header with the client's address (its last entry counts), for the per-client stream limit")
+  .action(async (o: { nacos?: string; listen: string; token?: string; allowOrigin?: string[]; basePath?: string; clientIpHeader?: string }, command: Command) => {
     const g = globals(command);
     if (!o.token) throw new CliError('give the bridge a token of at least 16 characters in NACOS_EDGE_BRIDGE_TOKEN (or --token)', EXIT.usage);
     if (o.token.length < 16) throw new CliError('the bridge token needs at least 16 characters', EXIT.usage);
     const at = o.listen.lastIndexOf(':');
     const host = at > 0 ? o.listen.slice(0, at).replace(/^\[|\]$/g, '') : '127.0.0.1';
     const port = parsePort(at >= 0 ? o.listen.slice(at + 1) : o.listen);
+    // The bridge serves plain HTTP: off loopback its token and every config name would cross the network in clear.
+    if (!/^(?:localhost|127(?:\.\d{1,3}){3}|::1)$/.test(host)) {
+      console.error(`nacos-edge bridge: warning: listening on ${host} without TLS; put a TLS terminator in front of it (clients refuse a plain-http bridge off loopback)`);
+    }
+    const ipHeader = o.clientIpHeader;
     const bridge = createBridge({
       config: clientConfig(o.nacos ? { ...g, server: o.nacos } : g),
       token: o.token,
       ...(o.allowOrigin ? { allowOrigins: o.allowOrigin } : {}),
       ...(o.basePath ? { basePath: o.basePath } : {}),
+      // The last entry is the one the nearest proxy (yours) added; earlier ones are whatever the client sent.
+      ...(ipHeader ? { clientKey: (request: Request) => request.headers.get(ipHeader)?.split(',').at(-1)?.trim() } : {}),
     });
     const { server, url } = await serveBridge(bridge, { host, port });
     console.error(`nacos-edge bridge on ${url}${o.basePath ?? ''} for ${o.nacos ?? g.server}`);

@@ -20,9 +20,22 @@ import type { BridgeOptions } from './stream.js';
 export type { BridgeOptions } from './stream.js';
 export type { PushAdapter } from '../push/port.js';
 
+/** True for a URL to this machine, the one place a plain-http bridge is fine (the token would cross no network). */
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
 /** The bridge push adapter: `.push(bridgePush({ url, token }))` on the builder. */
 export function bridgePush(options: BridgeOptions): PushAdapter {
-  if (typeof options?.url !== 'string' || !/^https?:\/\//.test(options.url)) throw new TypeError('bridgePush needs the bridge\'s http(s) url');
+  let url: URL;
+  try {
+    url = new URL(options?.url);
+  } catch {
+    throw new TypeError('bridgePush needs the bridge\'s http(s) url');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('bridgePush needs the bridge\'s http(s) url');
+  if (url.protocol === 'http:' && !isLoopback(url)) throw new TypeError(`bridgePush: the bridge token would cross the network in clear; give an https url (plain http only on loopback), not ${url.origin}`);
   if (typeof options.token !== 'string' || options.token === '') throw new TypeError('bridgePush needs the bridge\'s token');
   return {
     name: 'bridge',

@@ -2,7 +2,7 @@
 // Bun and Node all read), opened anew with backoff whenever it ends, and the requests that name its session. Each new
 // stream is a new session: the bridge forgot the old one's listens, so the driver is told `connected` and redoes them.
 import { abortError, isNacosError, messageOf, NacosError } from '../errors.js';
-import { CONTENT_TYPE, parseTrailers, REQUEST_PATH, STATUS, WATCH_PATH } from '../push/bridge-protocol.js';
+import { CONTENT_TYPE, parseTrailers, PING_MS, REQUEST_PATH, STATUS, WATCH_PATH } from '../push/bridge-protocol.js';
 import type { PushContext } from '../push/port.js';
 import { decodePayload, encodePayload, frame, FrameReader, type NacosPayload } from '../push/wire.js';
 import { onAbort } from '../util/abort.js';
@@ -19,6 +19,11 @@ export interface BridgeOptions {
   connectTimeoutMs?: number;
   /** After falling back to HTTP, how long until the bridge is tried again; the wait doubles up to 5 min. Default 30,000 ms. */
   fallBackRetryMs?: number;
+  /**
+   * A watch stream silent this long is taken as lost and opened anew (a proxy or a sleeping laptop can leave a dead
+   * stream that never ends). Default 35,000 ms: the bridge pings every 15 s.
+   */
+  idleTimeoutMs?: number;
   /** The fetch to use (the platform's by default). */
   fetch?: typeof fetch;
 }
@@ -31,10 +36,19 @@ export interface StreamEvents {
 
 /** A failure the bridge answered with, as a NacosError. */
 function statusError(status: number, message: string, what: string): NacosError {
-  if (status === STATUS.UNAUTHENTICATED || status === STATUS.PERMISSION_DENIED) return new NacosError('AUTH', `${what}: the bridge refused the token: ${message}`);
-  if (status === STATUS.INVALID_ARGUMENT) return new NacosError('VALIDATION', `${what}: ${message}`);
-  if (status === STATUS.NOT_FOUND) return new NacosError('NOT_FOUND', `${what}: ${message}`);
-  return new NacosError('NETWORK', `${what}: the bridge answered gRPC status ${status}: ${message}`);
+  switch (status) {
+    case STATUS.UNAUTHENTICATED:
+      return new NacosError('AUTH', `${what}: the bridge refused the token: ${message}`);
+    case STATUS.PERMISSION_DENIED:
+      return new NacosError('AUTH', `${what}: Nacos refused the bridge's account: ${message}`);
+    case STATUS.INVALID_ARGUMENT:
+    case STATUS.RESOURCE_EXHAUSTED:
+      return new NacosError('VALIDATION', `${what}: ${message}`);
+    case STATUS.NOT_FOUND:
+      return new NacosError('NOT_FOUND', `${what}: ${message}`);
+    default:
+      return new NacosError('NETWORK', `${what}: the bridge answered gRPC status ${status}: ${message}`);
+  }
 }
 
 export class BridgeStream {
@@ -44,6 +58,8 @@ export class BridgeStream {
   readonly #stop = new AbortController();
   readonly #life: { signal: AbortSignal; release: () => void };
   #session: string | undefined;
+  /** Ends the current watch stream (its session is gone at the bridge). */
+  #endWatch: AbortController | undefined;
   #waiters: { resolve: (session: string) => void; reject: (error: unknown) => void }[] = [];
   #loop: Promise<void> | undefined;
   #lastFailure: unknown;
@@ -89,8 +105,13 @@ export class BridgeStream {
       try {
         return await this.#unary(type, session, body, signal);
       } catch (error) {
-        if (attempt === 0 && !signal.aborted && isNacosError(error, 'NOT_FOUND')) continue;
-        throw error;
+        if (attempt > 0 || signal.aborted || !isNacosError(error, 'NOT_FOUND')) throw error;
+        // The bridge no longer knows this session (it ended the stream, which may not have reached us yet): the stream
+        // is dropped and the request waits for the next session, whose redo the driver does on `connected`.
+        if (this.#session === session) {
+          this.#session = undefined;
+          this.#endWatch?.abort(new NacosError('NOT_FOUND', 'the bridge no longer knows the session'));
+        }
       }
     }
   }
@@ -153,15 +174,18 @@ export class BridgeStream {
     let failures = 0;
     let opened = false;
     while (!life.aborted) {
+      const end = (this.#endWatch = new AbortController());
+      const signal = anySignal(life, end.signal);
       try {
-        await this.#watch(life, () => {
+        await this.#watch(signal.signal, () => {
           if (failures > 0) this.#context.log.info(`bridge stream back after ${failures} failed attempt(s)`);
           failures = 0;
           opened = true;
         });
         failures++;
-      } catch (error) {
+      } catch (thrown) {
         if (life.aborted) break;
+        const error: unknown = end.signal.aborted ? end.signal.reason : thrown;
         this.#lastFailure = error;
         // A stream that never opened is the driver's to report (it warns once when it falls back, not at each retry).
         if (++failures === 1) {
@@ -169,6 +193,8 @@ export class BridgeStream {
           if (opened) this.#context.log.warn(line);
           else this.#context.log.debug(line);
         }
+      } finally {
+        signal.release();
       }
       this.#session = undefined;
       await sleep(Math.min(backoffMs(failures, 200, 5000), 5000), life).catch(() => undefined);
@@ -176,17 +202,30 @@ export class BridgeStream {
   }
 
   /** One watch stream, until it ends (resolves) or fails (rejects). */
-  async #watch(life: AbortSignal, opened: () => void): Promise<void> {
-    const response = await this.#fetch(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }, life);
+  async #watch(signal: AbortSignal, opened: () => void): Promise<void> {
+    const response = await this.#fetch(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }, signal);
     const status = Number(response.headers.get('grpc-status') ?? STATUS.OK);
     if (!response.ok || !response.body) throw new NacosError('NETWORK', `the bridge answered HTTP ${response.status} to a watch`);
     if (status !== STATUS.OK) throw statusError(status, decodeURIComponent(response.headers.get('grpc-message') ?? ''), 'watch');
     const reader = response.body.getReader();
     const frames = new FrameReader();
+    const idleMs = this.#options.idleTimeoutMs ?? 2 * PING_MS + 5000;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const silent = () => {
+      const error = new NacosError('NETWORK', `the bridge stream was silent for ${idleMs} ms`);
+      this.#endWatch?.abort(error);
+      void reader.cancel(error).catch(() => undefined);
+    };
     try {
       for (;;) {
+        clearTimeout(idle);
+        idle = setTimeout(silent, idleMs);
         const { done, value } = await reader.read();
-        if (done) return;
+        if (done) {
+          // Cancelled by us (silent, or the session is gone): the reason is the stream's failure.
+          if (signal.aborted) throw signal.reason;
+          return;
+        }
         for (const f of frames.push(value)) {
           if (f.flag === 0x80) {
             const t = parseTrailers(decoder.decode(f.message));
@@ -207,6 +246,7 @@ export class BridgeStream {
         }
       }
     } finally {
+      clearTimeout(idle);
       void reader.cancel().catch(() => undefined);
     }
   }
