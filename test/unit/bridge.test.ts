@@ -4,48 +4,99 @@
 // The same paths run against the official servers in test/integration/bridge.test.ts.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { BridgeHub, type UpstreamSources } from '../../src/bridge/hub.js';
+import { BridgeHub, type HubLimits, type UpstreamSources } from '../../src/bridge/hub.js';
+import { createBridge } from '../../src/bridge/index.js';
 import { serveBridge } from '../../src/bridge/node.js';
-import { bridgeHandler } from '../../src/bridge/server.js';
+import { bridgeHandler, type BridgeServerOptions, type ConnectionInfo } from '../../src/bridge/server.js';
+import { createClientConfig } from '../../src/client-config.js';
 import type { ConfigKey } from '../../src/config/model.js';
+import { NacosError, NacosValidationError } from '../../src/errors.js';
+import { grpcPush } from '../../src/grpc/index.js';
+import { bridgePush } from '../../src/grpc-web/index.js';
 import { bridgeConfigSource } from '../../src/grpc-web/sources.js';
 import { CONTENT_TYPE, parseTrailers, REQUEST_PATH, WATCH_PATH } from '../../src/push/bridge-protocol.js';
+import type { ServiceInfo } from '../../src/naming/model.js';
 import type { ConfigSourceEvents } from '../../src/push/config-driver.js';
-import type { PushContext } from '../../src/push/port.js';
+import type { NamingSourceEvents } from '../../src/push/naming-driver.js';
+import type { PushContext, ServiceKey } from '../../src/push/port.js';
 import { decodePayload, encodePayload, frame, FrameReader, type NacosPayload } from '../../src/push/wire.js';
 
 const TOKEN = 'unit-test-token-0123456789';
 const BASE = 'http://bridge.test';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An upstream whose config source records what the hub asks and lets the test push changes and reconnects. */
+/** A promise the test settles. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const listOf = (service: ServiceKey): ServiceInfo => ({
+  name: service.serviceName,
+  groupName: service.groupName,
+  clusters: '',
+  hosts: [],
+  checksum: '',
+  lastRefTime: 1,
+  cacheMillis: 10_000,
+  reachProtectionThreshold: false,
+});
+
+/**
+ * An upstream whose sources record what the hub asks and let the test push changes and reconnects, fail the next
+ * call (`fail`), or hold listens and subscriptions until it releases them (`hold`).
+ */
 function scriptedUpstream() {
   const calls: string[] = [];
   let events: ConfigSourceEvents | undefined;
+  let namingEvents: NamingSourceEvents | undefined;
+  const script = { fail: undefined as unknown, hold: undefined as ReturnType<typeof deferred<void>> | undefined };
+  /** The scripted failure or hold, then the answer. */
+  const answer = async <T>(value: () => T): Promise<T> => {
+    const fail = script.fail;
+    script.fail = undefined;
+    if (fail !== undefined) throw fail;
+    await script.hold?.promise;
+    return value();
+  };
   const upstream: UpstreamSources = {
     config(e) {
       events = e;
       return {
         start: async () => e.connected(),
-        listen: async (entries) => {
+        listen: (entries) => {
           calls.push(`listen ${entries.map((x) => `${x.key.dataId}@${x.md5}`).join(',')}`);
-          return entries.filter((x) => x.md5 !== 'current').map((x) => x.key);
+          return answer(() => entries.filter((x) => x.md5 !== 'current').map((x) => x.key));
         },
         unlisten: async (keys) => void calls.push(`unlisten ${keys.map((k) => k.dataId).join(',')}`),
         close: async () => void calls.push('close'),
       };
     },
-    naming: () => {
-      throw new Error('no naming in this test');
+    naming(e) {
+      namingEvents = e;
+      return {
+        start: async () => e.connected(),
+        subscribe: (service) => {
+          calls.push(`subscribe ${service.serviceName}`);
+          return answer(() => listOf(service));
+        },
+        unsubscribe: async (service) => void calls.push(`unsubscribe ${service.serviceName}`),
+        close: async () => void calls.push('close naming'),
+      };
     },
   };
-  return { upstream, calls, events: () => events! };
+  return { upstream, calls, script, events: () => events!, namingEvents: () => namingEvents! };
 }
 
-function makeBridge(options: { allowOrigins?: string[]; namespace?: string } = {}) {
+function makeBridge(options: { allowOrigins?: string[]; namespace?: string; limits?: HubLimits; server?: Partial<BridgeServerOptions> } = {}) {
   const script = scriptedUpstream();
-  const hub = new BridgeHub(script.upstream);
-  const handler = bridgeHandler(hub, options.namespace ?? '', { token: TOKEN, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}) });
+  const hub = new BridgeHub(script.upstream, options.limits);
+  const handler = bridgeHandler(hub, options.namespace ?? '', { token: TOKEN, ...(options.allowOrigins ? { allowOrigins: options.allowOrigins } : {}), ...options.server });
   return { ...script, hub, handler };
 }
 
@@ -65,8 +116,8 @@ async function unary(response: Response) {
 }
 
 /** Opens a watch stream and reads its messages as they come. */
-async function openWatch(handler: { fetch(r: Request): Promise<Response> }) {
-  const response = await handler.fetch(post(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }));
+async function openWatch(handler: { fetch(r: Request, info?: ConnectionInfo): Promise<Response> }, info?: ConnectionInfo) {
+  const response = await handler.fetch(post(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }), info);
   const reader = response.body!.getReader();
   const frames = new FrameReader();
   const messages: NacosPayload[] = [];
@@ -85,6 +136,23 @@ async function openWatch(handler: { fetch(r: Request): Promise<Response> }) {
 
 const listen = (session: string, entries: { dataId: string; md5: string }[], tenant = '') =>
   post(REQUEST_PATH, { type: 'ConfigListen', headers: { session }, body: { entries: entries.map((e) => ({ ...e, group: 'G', tenant })) } });
+const request = (type: string, session: string, body: Record<string, unknown>, init: RequestInit = {}) => {
+  const r = post(REQUEST_PATH, { type, headers: { session }, body });
+  return new Request(r, init);
+};
+const subscribe = (session: string, serviceName: string, init?: RequestInit) => request('ServiceSubscribe', session, { serviceName, groupName: 'G' }, init);
+/** Polls `condition` until it holds or 2 s pass. */
+async function until(condition: () => boolean) {
+  const deadline = Date.now() + 2000;
+  while (!condition() && Date.now() < deadline) await sleep(2);
+  return condition();
+}
+/** A logger that keeps its lines. */
+function lines() {
+  const kept: string[] = [];
+  const keep = (level: string) => (message: string) => void kept.push(`${level} ${message}`);
+  return { kept, log: { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') } };
+}
 
 describe('the bridge refuses before it asks Nacos', () => {
   it('a missing or wrong token (UNAUTHENTICATED), a foreign origin (403), a wrong method or path', async () => {
@@ -153,8 +221,8 @@ describe('the hub', () => {
     await watch.cancel();
   });
 
-  it('cuts a client that reads nothing once 10,000 messages wait for it, on node:http too (the bridge holds no backlog)', async () => {
-    const { handler, events, hub } = makeBridge();
+  it('cuts a client that reads nothing on node:http too, once maxQueuedBytes wait for it (the bridge holds no backlog)', async () => {
+    const { handler, events, hub } = makeBridge({ server: { maxQueuedBytes: 1024 * 1024 } });
     const { server, url } = await serveBridge(handler);
     try {
       const res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -173,8 +241,9 @@ describe('the hub', () => {
         });
       });
       await unary(await handler.fetch(listen(session, [{ dataId: 'a', md5: '' }])));
-      // Each upstream reconnect is a message to the session: ~12 MB of them, more than sockets buffer on loopback.
-      for (let i = 0; i < 200_000 && hub.sessions > 0; i++) {
+      // Each upstream reconnect is a message to the session: up to ~24 MB of them, more than sockets buffer on loopback
+      // plus the 1 MiB the stream may queue.
+      for (let i = 0; i < 400_000 && hub.sessions > 0; i++) {
         events().connected();
         if (i % 1000 === 0) await sleep(0);
       }
@@ -199,6 +268,215 @@ describe('the hub', () => {
     expect((await handler.fetch(post(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }))).headers.get('grpc-status')).toBe('14');
   });
 });
+
+describe('the bridge bounds what a client may hold', () => {
+  it('cuts a stream whose unread bytes pass maxQueuedBytes, and frees its queue at once', async () => {
+    const { handler, events, hub } = makeBridge({ server: { maxQueuedBytes: 4096 } });
+    const response = await handler.fetch(post(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }));
+    expect(hub.sessions).toBe(1);
+    const reader = response.body!.getReader();
+    const frames = new FrameReader().push((await reader.read()).value!);
+    await unary(await handler.fetch(listen(decodePayload(frames[0]!.message).body['session'] as string, [{ dataId: 'a', md5: '' }])));
+    // Nothing is read: ~100 reconnect messages of ~60 bytes pass 4 KiB.
+    for (let i = 0; i < 200 && hub.sessions > 0; i++) events().connected();
+    expect(hub.sessions).toBe(0);
+    // Errored, not closed: what was queued is dropped, so the reader gets the error and not 4 KiB of backlog first.
+    await expect(reader.read()).rejects.toThrow(/fell too far behind/);
+  });
+
+  it('refuses a listen or a subscription past the per-session limits (RESOURCE_EXHAUSTED), counting each key once', async () => {
+    const { handler, calls } = makeBridge({ limits: { maxConfigsPerSession: 2, maxServicesPerSession: 1 } });
+    const watch = await openWatch(handler);
+    const three = [{ dataId: 'a', md5: '' }, { dataId: 'b', md5: '' }, { dataId: 'c', md5: '' }];
+    expect(await unary(await handler.fetch(listen(watch.session, three)))).toMatchObject({ status: 8, message: expect.stringMatching(/at most 2 configs/) });
+    expect(calls).toEqual([]);
+    expect((await unary(await handler.fetch(listen(watch.session, three.slice(0, 2))))).status).toBe(0);
+    // The same keys again are no new ones.
+    expect((await unary(await handler.fetch(listen(watch.session, three.slice(0, 2))))).status).toBe(0);
+    expect((await unary(await handler.fetch(listen(watch.session, three.slice(2))))).status).toBe(8);
+    expect((await unary(await handler.fetch(subscribe(watch.session, 'one')))).status).toBe(0);
+    expect((await unary(await handler.fetch(subscribe(watch.session, 'one')))).status).toBe(0);
+    expect(await unary(await handler.fetch(subscribe(watch.session, 'two')))).toMatchObject({ status: 8, message: expect.stringMatching(/at most 1 services/) });
+    expect(calls.filter((c) => c.startsWith('subscribe'))).toEqual(['subscribe one']);
+    await watch.cancel();
+  });
+
+  it('refuses a client its 3rd stream past maxSessionsPerClient: 2, by peer address or by clientKey, and tells the log once', async () => {
+    const { kept, log } = lines();
+    const { handler, hub } = makeBridge({ server: { maxSessionsPerClient: 2, log } });
+    const watchRequest = () => post(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} });
+    const here = { remoteAddress: '10.0.0.1' };
+    const one = await openWatch(handler, here);
+    await openWatch(handler, here);
+    expect((await handler.fetch(watchRequest(), here)).headers.get('grpc-status')).toBe('8');
+    expect((await handler.fetch(watchRequest(), here)).headers.get('grpc-status')).toBe('8');
+    // Another address, in Deno's and Bun's shapes, has its own count.
+    await openWatch(handler, { remoteAddr: { hostname: '10.0.0.2' } });
+    await openWatch(handler, { requestIP: () => ({ address: '10.0.0.3' }) });
+    expect(hub.sessions).toBe(4);
+    // A stream that ends frees its place.
+    await one.cancel();
+    await openWatch(handler, here);
+    expect(kept.filter((l) => l.includes('holds 2 watch streams'))).toEqual(['warn bridge: client "10.0.0.1" holds 2 watch streams, new ones are refused (behind a proxy, give clientKey)']);
+
+    const proxied = makeBridge({ server: { maxSessionsPerClient: 1, clientKey: (r) => r.headers.get('x-client') } });
+    const behind = { remoteAddress: '127.0.0.1' };
+    const as = (client: string) => post(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }, { 'x-client': client });
+    expect((await proxied.handler.fetch(as('a'), behind)).headers.get('grpc-status')).toBeNull();
+    expect((await proxied.handler.fetch(as('b'), behind)).headers.get('grpc-status')).toBeNull();
+    expect((await proxied.handler.fetch(as('a'), behind)).headers.get('grpc-status')).toBe('8');
+    handler.close();
+    proxied.handler.close();
+  });
+
+  it('refuses a body over maxRequestBytes as it arrives, though it was sent chunked (no content-length)', async () => {
+    const { handler, calls } = makeBridge({ server: { maxRequestBytes: 1024 } });
+    const watch = await openWatch(handler);
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // An endless body: the bridge must stop reading it, not wait for its end.
+        pulled++;
+        controller.enqueue(new Uint8Array(800));
+      },
+    });
+    const chunked = new Request(`${BASE}${REQUEST_PATH}`, { method: 'POST', headers: { 'content-type': CONTENT_TYPE, authorization: `Bearer ${TOKEN}` }, body, duplex: 'half' } as RequestInit);
+    expect(chunked.headers.get('content-length')).toBeNull();
+    expect(await unary(await handler.fetch(chunked))).toMatchObject({ status: 3, message: expect.stringMatching(/over the bridge's 1024-byte limit/) });
+    expect(pulled).toBeLessThan(10);
+    expect(calls).toEqual([]);
+    await watch.cancel();
+  });
+});
+
+describe('the hub keeps sessions apart', () => {
+  it('ignores an unlisten or unsubscribe of what the session does not follow (another session’s keys stay followed)', async () => {
+    const { handler, calls, events, namingEvents } = makeBridge();
+    const owner = await openWatch(handler);
+    const other = await openWatch(handler);
+    await unary(await handler.fetch(listen(owner.session, [{ dataId: 'a', md5: '' }])));
+    await unary(await handler.fetch(subscribe(owner.session, 'svc')));
+    expect((await unary(await handler.fetch(request('ConfigUnlisten', other.session, { keys: [{ dataId: 'a', group: 'G' }] })))).status).toBe(0);
+    expect((await unary(await handler.fetch(request('ServiceUnsubscribe', other.session, { serviceName: 'svc', groupName: 'G' })))).status).toBe(0);
+    expect(calls.filter((c) => c.startsWith('unlisten') || c.startsWith('unsubscribe'))).toEqual([]);
+    events().changed({ dataId: 'a', group: 'G', tenant: '' });
+    namingEvents().pushed(listOf({ serviceName: 'svc', groupName: 'G' }));
+    expect(await until(() => owner.messages.filter((m) => m.type === 'ConfigChanged' || m.type === 'ServicePushed').length === 2)).toBe(true);
+    expect(other.messages.map((m) => m.type)).toEqual(['SessionStarted']);
+    await owner.cancel();
+    await other.cancel();
+  });
+
+  it('drops upstream what a session asked for while its stream ended (no leaked listen or subscription)', async () => {
+    const { handler, calls, script } = makeBridge();
+    const watch = await openWatch(handler);
+    script.hold = deferred<void>();
+    const listening = handler.fetch(listen(watch.session, [{ dataId: 'a', md5: '' }]));
+    const subscribing = handler.fetch(subscribe(watch.session, 'svc'));
+    expect(await until(() => calls.includes('listen a@') && calls.includes('subscribe svc'))).toBe(true);
+    // The stream ends while both are on the wire; the close finds nothing to drop yet or drops it too early.
+    await watch.cancel();
+    await sleep(5);
+    script.hold.resolve();
+    await unary(await listening);
+    await unary(await subscribing);
+    expect(await until(() => calls.includes('unlisten a') && calls.includes('unsubscribe svc'))).toBe(true);
+  });
+
+  it('one caller that gives up does not fail the others waiting on the same subscription (CANCELLED for it alone)', async () => {
+    const { handler, calls, script, hub } = makeBridge();
+    const one = await openWatch(handler);
+    const two = await openWatch(handler);
+    script.hold = deferred<void>();
+    const giveUp = new AbortController();
+    const first = handler.fetch(subscribe(one.session, 'svc', { signal: giveUp.signal }));
+    expect(await until(() => calls.includes('subscribe svc'))).toBe(true);
+    // The hub's own call, so that the second session follows the service before the first gives up.
+    const second = hub.subscribe(two.session, { serviceName: 'svc', groupName: 'G' }, new AbortController().signal);
+    giveUp.abort();
+    expect((await unary(await first)).status).toBe(1);
+    script.hold.resolve();
+    expect(await second).toMatchObject({ name: 'svc', groupName: 'G' });
+    // One upstream subscription, still followed by the session that waited.
+    expect(calls.filter((c) => c.includes('subscribe'))).toEqual(['subscribe svc']);
+    await one.cancel();
+    await two.cancel();
+  });
+});
+
+describe('the bridge tells clients only what is theirs to know', () => {
+  it('refuses bad names, @@ in a service, null entries and junk fields before any upstream call (INVALID_ARGUMENT)', async () => {
+    const { handler, calls } = makeBridge();
+    const watch = await openWatch(handler);
+    const bad = [
+      request('ConfigListen', watch.session, { entries: [{ dataId: 'a b', group: 'G' }] }),
+      request('ConfigListen', watch.session, { entries: [{ dataId: '../x', group: 'G' }] }),
+      request('ConfigListen', watch.session, { entries: [{ dataId: 'a', group: '' }] }),
+      request('ConfigListen', watch.session, { entries: [{ dataId: 'x'.repeat(257), group: 'G' }] }),
+      request('ConfigListen', watch.session, { entries: [null] }),
+      request('ConfigListen', watch.session, { entries: 'a' }),
+      request('ConfigUnlisten', watch.session, { keys: [42] }),
+      request('ServiceSubscribe', watch.session, { serviceName: 'G@@svc' }),
+      request('ServiceSubscribe', watch.session, { serviceName: 'svc', groupName: 'a/b' }),
+      request('ServiceSubscribe', watch.session, { serviceName: 7 }),
+    ];
+    for (const r of bad) expect((await unary(await handler.fetch(r))).status).toBe(3);
+    expect(calls).toEqual([]);
+    await watch.cancel();
+  });
+
+  it("answers Nacos' failures in general terms (PERMISSION_DENIED, UNAVAILABLE) and logs the detail", async () => {
+    const { kept, log } = lines();
+    const { handler, script } = makeBridge({ server: { log } });
+    const watch = await openWatch(handler);
+    script.fail = new NacosError('AUTH', 'user bridge-admin has no permission on namespace secret-ns');
+    const denied = await unary(await handler.fetch(listen(watch.session, [{ dataId: 'a', md5: '' }])));
+    expect(denied).toMatchObject({ status: 7, message: "Nacos refused the bridge's account for this request" });
+    script.fail = new NacosError('NETWORK', 'connect ECONNREFUSED 10.1.2.3:9848');
+    const down = await unary(await handler.fetch(subscribe(watch.session, 'svc')));
+    expect(down).toMatchObject({ status: 14, message: 'the bridge could not get an answer from Nacos; try again' });
+    expect(kept.some((l) => l.startsWith('warn') && l.includes('secret-ns'))).toBe(true);
+    expect(kept.some((l) => l.startsWith('warn') && l.includes('10.1.2.3:9848'))).toBe(true);
+    await watch.cancel();
+  });
+
+  it('opens no session for a request already aborted (CANCELLED)', async () => {
+    const { handler, hub } = makeBridge();
+    const gone = new AbortController();
+    gone.abort();
+    const response = await handler.fetch(new Request(post(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }), { signal: gone.signal }));
+    expect(response.headers.get('grpc-status')).toBe('1');
+    expect(hub.sessions).toBe(0);
+  });
+});
+
+describe('TLS stays on for pushes', () => {
+  it('bridgePush takes plain http on loopback only', () => {
+    for (const url of ['http://10.0.0.5:8849', 'http://push.example.com', 'http://127.0.0.1.example.com']) {
+      expect(() => bridgePush({ url, token: TOKEN })).toThrow(/in clear/);
+    }
+    expect(() => bridgePush({ url: 'ftp://push.example.com', token: TOKEN })).toThrow(/http\(s\) url/);
+    for (const url of ['https://push.example.com', 'http://localhost:8849', 'http://app.localhost', 'http://127.0.0.1:1', 'http://[::1]:8849']) {
+      expect(bridgePush({ url, token: TOKEN }).name).toBe('bridge');
+    }
+  });
+
+  it('grpcPush and createBridge refuse TLS options that turn verification off', () => {
+    for (const tls of [{ rejectUnauthorized: false }, { checkServerIdentity: () => undefined }]) {
+      expect(() => grpcPush({ tls })).toThrow(NacosValidationError);
+      const config = createClientConfig({ serverAddresses: '127.0.0.1:8848' });
+      expect(() => createBridge({ config, token: TOKEN, grpc: { tls } })).toThrow(/tls\.(rejectUnauthorized|checkServerIdentity)/);
+    }
+    expect(grpcPush({ tls: { rejectUnauthorized: true } }).name).toBe('gRPC');
+  });
+});
+
+const clientContext = () =>
+  ({
+    config: { namespaceId: '', timeoutMs: 2000 },
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+    scope: (signal?: AbortSignal) => ({ signal: signal ?? new AbortController().signal, release() {} }),
+  }) as unknown as PushContext;
 
 describe('the client’s stream', () => {
   it('opens again when the stream ends and tells its driver (which listens again); a request names the new session', async () => {
@@ -231,5 +509,51 @@ describe('the client’s stream', () => {
     await source.close();
     await sleep(5);
     expect(bridge.hub.sessions).toBe(0);
+  });
+
+  it('takes a stream silent past idleTimeoutMs as lost and opens a new one (a dead stream that never ends)', async () => {
+    const bridge = makeBridge();
+    let watches = 0;
+    const viaBridge = ((input: string, init?: RequestInit) => {
+      if (input.endsWith(WATCH_PATH)) watches++;
+      return bridge.handler.fetch(new Request(input, init));
+    }) as typeof fetch;
+    let connections = 0;
+    // The bridge pings every 15 s: a 300 ms idle limit sees its streams as silent.
+    const source = bridgeConfigSource(clientContext(), { url: BASE, token: TOKEN, fetch: viaBridge, idleTimeoutMs: 300 }, { connected: () => void connections++, changed: () => {} });
+    await source.start();
+    const started = Date.now();
+    const deadline = started + 5000;
+    while (connections < 2 && Date.now() < deadline) await sleep(10);
+    expect(connections).toBe(2);
+    expect(watches).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    // The silent stream was ended at the bridge too: one session, not two.
+    expect(await until(() => bridge.hub.sessions === 1)).toBe(true);
+    await source.close();
+  });
+
+  it('drops a session the bridge no longer knows (NOT_FOUND) and sends the request again in a new one', async () => {
+    const bridge = makeBridge();
+    let forget = true;
+    const viaBridge = (async (input: string, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (forget && input.endsWith(REQUEST_PATH)) {
+        // The bridge lost the session just before the request came (its stream ended; the client has not seen it end).
+        forget = false;
+        const payload = decodePayload(new FrameReader().push(new Uint8Array(await request.clone().arrayBuffer()))[0]!.message);
+        await bridge.hub.close(payload.headers['session']!, new AbortController().signal);
+      }
+      return bridge.handler.fetch(request);
+    }) as typeof fetch;
+    let connections = 0;
+    const source = bridgeConfigSource(clientContext(), { url: BASE, token: TOKEN, fetch: viaBridge }, { connected: () => void connections++, changed: () => {} });
+    await source.start();
+    const key = { dataId: 'a', group: 'G', tenant: '' };
+    expect(await source.listen([{ key, md5: 'old' }], new AbortController().signal)).toEqual([key]);
+    expect(connections).toBe(2);
+    expect(bridge.calls).toEqual(['listen a@old']);
+    expect(await until(() => bridge.hub.sessions === 1)).toBe(true);
+    await source.close();
   });
 });
