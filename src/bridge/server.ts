@@ -152,6 +152,17 @@ function statusOf(error: unknown, log: Logger | undefined): { status: number; me
   return { status: STATUS.UNAVAILABLE, message: 'the bridge could not get an answer from Nacos; try again' };
 }
 
+/** The least each limit may be: a count of one, and room for a message of a few hundred bytes. */
+const LEAST = { maxSessions: 1, maxSessionsPerClient: 1, maxConfigsPerSession: 1, maxServicesPerSession: 1, maxRequestBytes: 1024, maxQueuedBytes: 1024 } as const;
+
+/** Throws before anything is served when a limit is not a whole number at or above its least. */
+function checkLimits(options: BridgeServerOptions): void {
+  for (const [name, least] of Object.entries(LEAST)) {
+    const value = options[name as keyof typeof LEAST];
+    if (value !== undefined && !(Number.isInteger(value) && value >= least)) throw new TypeError(`the bridge's ${name} must be a whole number of at least ${least}, not ${String(value)}`);
+  }
+}
+
 /** The bridge's fetch handler over `hub`; `namespace` is the one the hub's upstream serves. */
 export function bridgeHandler(
   hub: BridgeHub,
@@ -159,6 +170,7 @@ export function bridgeHandler(
   options: BridgeServerOptions,
 ): { fetch(request: Request, info?: ConnectionInfo): Promise<Response>; close(): void } {
   if (typeof options.token !== 'string' || options.token.length < 16) throw new TypeError('the bridge needs a token of at least 16 characters');
+  checkLimits(options);
   const base = (options.basePath ?? '').replace(/\/+$/, '');
   const maxSessions = options.maxSessions ?? 10_000;
   const maxPerClient = options.maxSessionsPerClient ?? 256;

@@ -182,8 +182,14 @@ describe('the bridge refuses before it asks Nacos', () => {
     await watch.cancel();
   });
 
-  it('takes no token shorter than 16 characters', () => {
-    expect(() => bridgeHandler(new BridgeHub(scriptedUpstream().upstream), '', { token: 'short' })).toThrow(/16 characters/);
+  it('takes no token shorter than 16 characters, and no limit that is not a whole number at or above its least', () => {
+    const hub = new BridgeHub(scriptedUpstream().upstream);
+    expect(() => bridgeHandler(hub, '', { token: 'short' })).toThrow(/16 characters/);
+    expect(() => bridgeHandler(hub, '', { token: TOKEN, maxQueuedBytes: 10 })).toThrow(/maxQueuedBytes must be a whole number of at least 1024, not 10/);
+    expect(() => bridgeHandler(hub, '', { token: TOKEN, maxSessionsPerClient: 0 })).toThrow(/maxSessionsPerClient/);
+    expect(() => bridgeHandler(hub, '', { token: TOKEN, maxConfigsPerSession: 1.5 })).toThrow(/maxConfigsPerSession/);
+    expect(() => bridgeHandler(hub, '', { token: TOKEN, maxRequestBytes: Number.NaN })).toThrow(/maxRequestBytes/);
+    expect(bridgeHandler(hub, '', { token: TOKEN, maxQueuedBytes: 1024, maxSessions: 1 })).toBeDefined();
   });
 });
 
