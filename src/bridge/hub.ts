@@ -74,7 +74,11 @@ function unfollow(followers: Map<string, Set<Followed>>, id: string, session: Fo
 
 /** `promise`, or the caller's abort first (the work goes on for the others who wait on it). */
 function until<T>(promise: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal, what));
+  if (signal.aborted) {
+    // The work goes on without this caller: its failure is someone else's to see, not an unhandled rejection here.
+    promise.catch(() => undefined);
+    return Promise.reject(abortError(signal, what));
+  }
   return new Promise<T>((resolve, reject) => {
     const undo = onAbort(signal, () => reject(abortError(signal, what)));
     promise.then(
@@ -104,6 +108,11 @@ export class BridgeHub {
   #naming: { source: NamingSource; started: Promise<void> } | undefined;
   /** Services subscribed on the current naming connection, with the last list it gave. */
   readonly #lists = new Map<string, Promise<ServiceInfo>>();
+  /**
+   * The last upstream subscribe or unsubscribe of each service: the next waits for it, so that the two never cross on
+   * the wire (an unsubscribe overtaking a subscribe would leave a session that follows the service without pushes).
+   */
+  readonly #serviceOps = new Map<string, Promise<unknown>>();
   #connections = { config: 0, naming: 0 };
 
   constructor(upstream: UpstreamSources, limits: HubLimits = {}) {
@@ -123,8 +132,9 @@ export class BridgeHub {
     this.#sessions.delete(id);
     const keys = [...followed.configs].filter(([cid]) => unfollow(this.#configFollowers, cid, followed)).map(([, key]) => key);
     const services = [...followed.services].filter(([sid]) => unfollow(this.#serviceFollowers, sid, followed));
-    if (keys.length > 0 && this.#config) await this.#config.source.unlisten(keys, signal).catch(() => undefined);
-    for (const [sid, service] of services) await this.#dropService(sid, service, signal);
+    // Upstream work for no one in particular: it runs under the hub's lifetime, all at once; `signal` bounds the wait.
+    const drops = [this.#unlistenOrphans(keys), ...services.map(([sid, service]) => this.#dropService(sid, service))];
+    await until(Promise.all(drops), signal, 'closing a bridge session').catch(() => undefined);
   }
 
   /** Follows `entries` for session `id` and resolves the keys whose md5 differs from the one the client has. */
@@ -142,11 +152,17 @@ export class BridgeHub {
       const source = await this.#configSource();
       const differ = await source.listen(entries, signal);
       // The session ended while the listen was on the wire (its close may have gone out first): drop it again.
-      if (!this.#sessions.has(id)) await this.#unlistenOrphans(entries.map((e) => e.key), this.#life.signal);
+      // (An unlisten that crosses another session's listen of the same key is healed by that client's driver, which
+      // listens to everything again every 3 minutes.)
+      if (!this.#sessions.has(id)) await this.#unlistenOrphans(entries.map((e) => e.key));
       return differ;
     } catch (error) {
-      for (const cid of fresh.keys()) followed.configs.delete(cid);
-      await this.#unlistenOrphans([...fresh.keys()].filter((cid) => unfollow(this.#configFollowers, cid, followed)).map((cid) => fresh.get(cid)!), this.#life.signal);
+      for (const cid of fresh.keys()) {
+        followed.configs.delete(cid);
+        unfollow(this.#configFollowers, cid, followed);
+      }
+      // What no one follows now is dropped, whether this session let go of it here or in a close meanwhile.
+      await this.#unlistenOrphans([...fresh.values()]);
       throw error;
     }
   }
@@ -155,7 +171,7 @@ export class BridgeHub {
   async unlisten(id: string, keys: readonly ConfigKey[], signal: AbortSignal): Promise<void> {
     const followed = this.#session(id);
     const orphans = keys.filter((key) => followed.configs.delete(configId(key)) && unfollow(this.#configFollowers, configId(key), followed));
-    await this.#unlistenOrphans(orphans, signal);
+    await until(this.#unlistenOrphans(orphans), signal, 'unlistening through the bridge');
   }
 
   /** Subscribes session `id` to every cluster of `service` and resolves its list (one upstream subscription per service). */
@@ -173,15 +189,16 @@ export class BridgeHub {
       if (!list) {
         // Shared by every session that follows the service: it runs under the hub's lifetime (the connection's own
         // timeout bounds it), so one caller's abort cannot fail the others' wait.
-        this.#lists.set(sid, (list = source.subscribe(service, this.#life.signal)));
+        this.#lists.set(sid, (list = this.#inOrder(sid, () => source.subscribe(service, this.#life.signal))));
         list.catch(() => this.#lists.get(sid) === list && this.#lists.delete(sid));
       }
       const info = await until(list, signal, 'subscribing through the bridge');
       // The session ended while the subscription was on the wire: what no one follows now is dropped upstream.
-      if (!this.#serviceFollowers.has(sid)) await this.#dropService(sid, service, this.#life.signal);
+      if (!this.#serviceFollowers.has(sid)) await this.#dropService(sid, service);
       return info;
     } catch (error) {
-      if (fresh && followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) await this.#dropService(sid, service, this.#life.signal);
+      // The drop waits for the subscribe still on the wire; this caller does not (it may have given up).
+      if (fresh && followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) void this.#dropService(sid, service);
       throw error;
     }
   }
@@ -190,7 +207,7 @@ export class BridgeHub {
   async unsubscribe(id: string, service: ServiceKey, signal: AbortSignal): Promise<void> {
     const followed = this.#session(id);
     const sid = serviceId(service);
-    if (followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) await this.#dropService(sid, service, signal);
+    if (followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) await until(this.#dropService(sid, service), signal, 'unsubscribing through the bridge');
   }
 
   /** Ends the upstream connections. */
@@ -216,16 +233,37 @@ export class BridgeHub {
     return followed;
   }
 
-  /** Unlistens upstream those of `keys` that no session follows (a session may have come to follow one meanwhile). */
-  async #unlistenOrphans(keys: readonly ConfigKey[], signal: AbortSignal): Promise<void> {
+  /**
+   * Unlistens upstream those of `keys` that no session follows (a session may have come to follow one meanwhile),
+   * under the hub's lifetime: it is no caller's own work.
+   */
+  async #unlistenOrphans(keys: readonly ConfigKey[]): Promise<void> {
     const orphans = keys.filter((key) => !this.#configFollowers.has(configId(key)));
-    if (orphans.length > 0 && this.#config) await this.#config.source.unlisten(orphans, signal).catch(() => undefined);
+    if (orphans.length > 0 && this.#config) await this.#config.source.unlisten(orphans, this.#life.signal).catch(() => undefined);
   }
 
-  async #dropService(sid: string, service: ServiceKey, signal: AbortSignal): Promise<void> {
+  /** Unsubscribes `service` upstream once no session follows it, after any subscribe of it still on the wire. */
+  async #dropService(sid: string, service: ServiceKey): Promise<void> {
     if (this.#serviceFollowers.has(sid)) return;
     this.#lists.delete(sid);
-    if (this.#naming) await this.#naming.source.unsubscribe(service, signal).catch(() => undefined);
+    const naming = this.#naming;
+    if (!naming) return;
+    await this.#inOrder(sid, async () => {
+      // Followed again while this waited its turn: the subscribe queued meanwhile stands.
+      if (!this.#serviceFollowers.has(sid)) await naming.source.unsubscribe(service, this.#life.signal).catch(() => undefined);
+    });
+  }
+
+  /** Runs `op` after the last upstream operation on service `sid` has settled. */
+  #inOrder<T>(sid: string, op: () => Promise<T>): Promise<T> {
+    const run = (this.#serviceOps.get(sid) ?? Promise.resolve()).then(op, op);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#serviceOps.set(sid, settled);
+    void settled.then(() => this.#serviceOps.get(sid) === settled && this.#serviceOps.delete(sid));
+    return run;
   }
 
   /** Every session hears of a new upstream connection but the first: the server forgot the old one's listens. */

@@ -3,7 +3,7 @@
 // and answers its listen and subscribe requests through the hub. Nacos credentials stay in the bridge: downstream
 // sees configs' names and md5-driven hints and instance lists, never a Nacos token.
 import { configId, type ConfigKey } from '../config/model.js';
-import { isNacosError, messageOf } from '../errors.js';
+import { abortError, isNacosError, messageOf, NacosValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { serviceNameSchema } from '../naming/naming-service.js';
 import type { ServiceKey } from '../push/port.js';
@@ -119,7 +119,10 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array>
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((cause: unknown) => {
+      // The client went away or sent a broken body: its own doing, not Nacos'.
+      throw request.signal.aborted ? abortError(request.signal, 'reading the request') : new BadRequest(`the request body could not be read: ${messageOf(cause)}`);
+    });
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
@@ -155,12 +158,15 @@ function statusOf(error: unknown, log: Logger | undefined): { status: number; me
 /** The least each limit may be: a count of one, and room for a message of a few hundred bytes. */
 const LEAST = { maxSessions: 1, maxSessionsPerClient: 1, maxConfigsPerSession: 1, maxServicesPerSession: 1, maxRequestBytes: 1024, maxQueuedBytes: 1024 } as const;
 
-/** Throws before anything is served when a limit is not a whole number at or above its least. */
-function checkLimits(options: BridgeServerOptions): void {
+/** Throws NacosValidationError before anything is served: a short token, a limit that is not a whole number at or above its least. */
+function checkOptions(options: BridgeServerOptions): void {
+  const issues = [];
+  if (typeof options.token !== 'string' || options.token.length < 16) issues.push({ path: 'token', message: 'must be at least 16 characters' });
   for (const [name, least] of Object.entries(LEAST)) {
     const value = options[name as keyof typeof LEAST];
-    if (value !== undefined && !(Number.isInteger(value) && value >= least)) throw new TypeError(`the bridge's ${name} must be a whole number of at least ${least}, not ${String(value)}`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= least)) issues.push({ path: name, message: `must be a whole number of at least ${least}, not ${String(value)}` });
   }
+  if (issues.length > 0) throw new NacosValidationError(issues, 'bridge');
 }
 
 /** The bridge's fetch handler over `hub`; `namespace` is the one the hub's upstream serves. */
@@ -169,8 +175,7 @@ export function bridgeHandler(
   namespace: string,
   options: BridgeServerOptions,
 ): { fetch(request: Request, info?: ConnectionInfo): Promise<Response>; close(): void } {
-  if (typeof options.token !== 'string' || options.token.length < 16) throw new TypeError('the bridge needs a token of at least 16 characters');
-  checkLimits(options);
+  checkOptions(options);
   const base = (options.basePath ?? '').replace(/\/+$/, '');
   const maxSessions = options.maxSessions ?? 10_000;
   const maxPerClient = options.maxSessionsPerClient ?? 256;
@@ -225,7 +230,9 @@ export function bridgeHandler(
       const chunk = frame(encodePayload({ type, headers: {}, body }));
       // A client that reads nothing is cut off rather than held in memory: it opens a new stream and listens again.
       // Erroring the stream (not closing it) drops what is queued at once; a trailer could not reach the client anyway.
-      if ((controller.desiredSize ?? 0) < chunk.byteLength) return end(new Error('the client fell too far behind'));
+      // A message larger than the whole allowance still goes to a client that has read everything before it.
+      const room = controller.desiredSize ?? 0;
+      if (room < maxQueued && room < chunk.byteLength) return end(new Error('the client fell too far behind'));
       try {
         controller.enqueue(chunk);
       } catch {

@@ -11,6 +11,8 @@
  *
  * @module
  */
+import { NacosValidationError, type ValidationIssue } from '../errors.js';
+import { PING_MS } from '../push/bridge-protocol.js';
 import { configDriver } from '../push/config-driver.js';
 import { namingDriver } from '../push/naming-driver.js';
 import type { PushAdapter } from '../push/port.js';
@@ -26,17 +28,33 @@ function isLoopback(url: URL): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
-/** The bridge push adapter: `.push(bridgePush({ url, token }))` on the builder. */
-export function bridgePush(options: BridgeOptions): PushAdapter {
-  let url: URL;
+/** What is wrong with `options`, one issue per field. */
+function issuesOf(options: BridgeOptions): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  let url: URL | undefined;
   try {
-    url = new URL(options?.url);
+    url = typeof options.url === 'string' ? new URL(options.url) : undefined;
   } catch {
-    throw new TypeError('bridgePush needs the bridge\'s http(s) url');
+    // Reported below.
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('bridgePush needs the bridge\'s http(s) url');
-  if (url.protocol === 'http:' && !isLoopback(url)) throw new TypeError(`bridgePush: the bridge token would cross the network in clear; give an https url (plain http only on loopback), not ${url.origin}`);
-  if (typeof options.token !== 'string' || options.token === '') throw new TypeError('bridgePush needs the bridge\'s token');
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) issues.push({ path: 'url', message: "must be the bridge's http(s) URL" });
+  else if (url.protocol === 'http:' && !isLoopback(url)) {
+    issues.push({ path: 'url', message: `must be https: the bridge token would cross the network in clear to ${url.origin} (plain http only on loopback)` });
+  }
+  if (typeof options.token !== 'string' || options.token === '') issues.push({ path: 'token', message: "must be the bridge's token" });
+  const idle = options.idleTimeoutMs;
+  if (idle !== undefined && !(Number.isFinite(idle) && idle > PING_MS)) issues.push({ path: 'idleTimeoutMs', message: `must be more than the bridge's ${PING_MS} ms between pings` });
+  for (const name of ['connectTimeoutMs', 'fallBackRetryMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) issues.push({ path: name, message: 'must be a positive number of ms' });
+  }
+  return issues;
+}
+
+/** The bridge push adapter: `.push(bridgePush({ url, token }))` on the builder. Bad options throw NacosValidationError. */
+export function bridgePush(options: BridgeOptions): PushAdapter {
+  const issues = typeof options === 'object' && options !== null ? issuesOf(options) : [{ path: '', message: 'give { url, token }' }];
+  if (issues.length > 0) throw new NacosValidationError(issues, 'bridgePush');
   return {
     name: 'bridge',
     config: (host) => configDriver(host, 'bridge', (events) => bridgeConfigSource(host.context, options, events), options),

@@ -10,6 +10,9 @@ import { anySignal, backoffMs, sleep } from '../util/time.js';
 
 const decoder = new TextDecoder();
 
+/** How long a silent watch stream is given: two of the bridge's pings and 5 s of slack. */
+export const IDLE_TIMEOUT_MS = 2 * PING_MS + 5000;
+
 export interface BridgeOptions {
   /** The bridge's URL, e.g. `https://push.example.com` (with its base path, if it has one). */
   url: string;
@@ -21,7 +24,7 @@ export interface BridgeOptions {
   fallBackRetryMs?: number;
   /**
    * A watch stream silent this long is taken as lost and opened anew (a proxy or a sleeping laptop can leave a dead
-   * stream that never ends). Default 35,000 ms: the bridge pings every 15 s.
+   * stream that never ends). Default 35,000 ms: the bridge pings every 15 s, so less than that is refused.
    */
   idleTimeoutMs?: number;
   /** The fetch to use (the platform's by default). */
@@ -42,8 +45,10 @@ function statusError(status: number, message: string, what: string): NacosError 
     case STATUS.PERMISSION_DENIED:
       return new NacosError('AUTH', `${what}: Nacos refused the bridge's account: ${message}`);
     case STATUS.INVALID_ARGUMENT:
-    case STATUS.RESOURCE_EXHAUSTED:
       return new NacosError('VALIDATION', `${what}: ${message}`);
+    case STATUS.RESOURCE_EXHAUSTED:
+      // A limit of the bridge (configs or services per session, streams per client): the driver follows over HTTP.
+      return new NacosError('UNSUPPORTED', `${what}: the bridge's limit: ${message}`);
     case STATUS.NOT_FOUND:
       return new NacosError('NOT_FOUND', `${what}: ${message}`);
     default:
@@ -201,53 +206,63 @@ export class BridgeStream {
     }
   }
 
-  /** One watch stream, until it ends (resolves) or fails (rejects). */
+  /** One watch stream, until it ends (resolves) or fails (rejects), or stays silent past `idleTimeoutMs` (rejects). */
   async #watch(signal: AbortSignal, opened: () => void): Promise<void> {
-    const response = await this.#fetch(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }, signal);
-    const status = Number(response.headers.get('grpc-status') ?? STATUS.OK);
-    if (!response.ok || !response.body) throw new NacosError('NETWORK', `the bridge answered HTTP ${response.status} to a watch`);
-    if (status !== STATUS.OK) throw statusError(status, decodeURIComponent(response.headers.get('grpc-message') ?? ''), 'watch');
-    const reader = response.body.getReader();
-    const frames = new FrameReader();
-    const idleMs = this.#options.idleTimeoutMs ?? 2 * PING_MS + 5000;
+    const idleMs = this.#options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let idle: ReturnType<typeof setTimeout> | undefined;
+    // From the request on: a bridge that never answers the watch is as dead as one that stops sending.
     const silent = () => {
       const error = new NacosError('NETWORK', `the bridge stream was silent for ${idleMs} ms`);
       this.#endWatch?.abort(error);
-      void reader.cancel(error).catch(() => undefined);
+      void reader?.cancel(error).catch(() => undefined);
     };
+    idle = setTimeout(silent, idleMs);
     try {
-      for (;;) {
+      const response = await this.#fetch(WATCH_PATH, { type: 'WatchRequest', headers: {}, body: {} }, signal);
+      const status = Number(response.headers.get('grpc-status') ?? STATUS.OK);
+      if (!response.ok || !response.body) throw new NacosError('NETWORK', `the bridge answered HTTP ${response.status} to a watch`);
+      if (status !== STATUS.OK) throw statusError(status, decodeURIComponent(response.headers.get('grpc-message') ?? ''), 'watch');
+      reader = response.body.getReader();
+      await this.#read(reader, signal, opened, () => {
         clearTimeout(idle);
         idle = setTimeout(silent, idleMs);
-        const { done, value } = await reader.read();
-        if (done) {
-          // Cancelled by us (silent, or the session is gone): the reason is the stream's failure.
-          if (signal.aborted) throw signal.reason;
-          return;
-        }
-        for (const f of frames.push(value)) {
-          if (f.flag === 0x80) {
-            const t = parseTrailers(decoder.decode(f.message));
-            if (t.status !== STATUS.OK) throw statusError(t.status, t.message, 'watch');
-            return;
-          }
-          const payload = decodePayload(f.message);
-          if (payload.type === 'SessionStarted' && typeof payload.body['session'] === 'string') {
-            this.#session = payload.body['session'];
-            opened();
-            this.#events.connected();
-            for (const waiter of this.#waiters.splice(0)) waiter.resolve(this.#session);
-          } else if (payload.type === 'Reconnected') {
-            this.#events.connected();
-          } else if (payload.type !== 'Ping') {
-            this.#events.message(payload);
-          }
-        }
-      }
+      });
     } finally {
       clearTimeout(idle);
-      void reader.cancel().catch(() => undefined);
+      void reader?.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Reads the watch stream's messages until its end; `heard` is called before each read. */
+  async #read(reader: ReadableStreamDefaultReader<Uint8Array>, signal: AbortSignal, opened: () => void, heard: () => void): Promise<void> {
+    const frames = new FrameReader();
+    for (;;) {
+      heard();
+      const { done, value } = await reader.read();
+      if (done) {
+        // Cancelled by us (silent, or the session is gone): the reason is the stream's failure.
+        if (signal.aborted) throw signal.reason;
+        return;
+      }
+      for (const f of frames.push(value)) {
+        if (f.flag === 0x80) {
+          const t = parseTrailers(decoder.decode(f.message));
+          if (t.status !== STATUS.OK) throw statusError(t.status, t.message, 'watch');
+          return;
+        }
+        const payload = decodePayload(f.message);
+        if (payload.type === 'SessionStarted' && typeof payload.body['session'] === 'string') {
+          this.#session = payload.body['session'];
+          opened();
+          this.#events.connected();
+          for (const waiter of this.#waiters.splice(0)) waiter.resolve(this.#session);
+        } else if (payload.type === 'Reconnected') {
+          this.#events.connected();
+        } else if (payload.type !== 'Ping') {
+          this.#events.message(payload);
+        }
+      }
     }
   }
 }

@@ -2,7 +2,7 @@
 // with the md5 it has, read what the server says differs or changed, and after every new connection listen to
 // everything again (the server forgot it) so that a change made while disconnected is found by its md5. A full
 // re-listen every few minutes catches a push the server never sent. Deliveries stay once per md5: the host's.
-import { messageOf } from '../errors.js';
+import { isNacosError, messageOf } from '../errors.js';
 import { configId, type ConfigKey } from '../config/model.js';
 import { backoffMs, sleep } from '../util/time.js';
 import type { ConfigPushDriver, ConfigPushHost } from './port.js';
@@ -97,6 +97,15 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
           return;
         } catch (error) {
           if (life.signal.aborted) return;
+          if (isNacosError(error, 'UNSUPPORTED')) {
+            // The source will not follow this many configs (a bridge's per-session limit): retrying would resend the
+            // same refused listen forever while no change is pushed, so HTTP follows them all from now on.
+            log.warn(`${name} push cannot follow every watched config, following config changes over HTTP instead: ${messageOf(error)}`);
+            fellBack = true;
+            stopTimers();
+            host.fallBack();
+            return;
+          }
           if (++failures === 1) log.warn(`${name} config listening failed; retrying with backoff: ${messageOf(error)}`);
           await sleep(backoffMs(failures), life.signal).catch(() => undefined);
           all = true;

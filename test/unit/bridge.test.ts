@@ -55,14 +55,29 @@ function scriptedUpstream() {
   const calls: string[] = [];
   let events: ConfigSourceEvents | undefined;
   let namingEvents: NamingSourceEvents | undefined;
-  const script = { fail: undefined as unknown, hold: undefined as ReturnType<typeof deferred<void>> | undefined };
+  /** `calls`, and when each held call was answered (`… answered`), in order. */
+  const timeline: string[] = [];
+  const script = {
+    fail: undefined as unknown,
+    hold: undefined as ReturnType<typeof deferred<void>> | undefined,
+    /** Fails the naming connection's start. */
+    failStart: undefined as unknown,
+  };
+  const record = (call: string) => {
+    calls.push(call);
+    timeline.push(call);
+  };
   /** The scripted failure or hold, then the answer. */
-  const answer = async <T>(value: () => T): Promise<T> => {
+  const answer = async <T>(call: string, value: () => T): Promise<T> => {
     const fail = script.fail;
     script.fail = undefined;
-    if (fail !== undefined) throw fail;
-    await script.hold?.promise;
-    return value();
+    try {
+      if (fail !== undefined) throw fail;
+      await script.hold?.promise;
+      return value();
+    } finally {
+      timeline.push(`${call} answered`);
+    }
   };
   const upstream: UpstreamSources = {
     config(e) {
@@ -70,27 +85,32 @@ function scriptedUpstream() {
       return {
         start: async () => e.connected(),
         listen: (entries) => {
-          calls.push(`listen ${entries.map((x) => `${x.key.dataId}@${x.md5}`).join(',')}`);
-          return answer(() => entries.filter((x) => x.md5 !== 'current').map((x) => x.key));
+          const call = `listen ${entries.map((x) => `${x.key.dataId}@${x.md5}`).join(',')}`;
+          record(call);
+          return answer(call, () => entries.filter((x) => x.md5 !== 'current').map((x) => x.key));
         },
-        unlisten: async (keys) => void calls.push(`unlisten ${keys.map((k) => k.dataId).join(',')}`),
-        close: async () => void calls.push('close'),
+        unlisten: async (keys) => record(`unlisten ${keys.map((k) => k.dataId).join(',')}`),
+        close: async () => record('close'),
       };
     },
     naming(e) {
       namingEvents = e;
       return {
-        start: async () => e.connected(),
-        subscribe: (service) => {
-          calls.push(`subscribe ${service.serviceName}`);
-          return answer(() => listOf(service));
+        start: async () => {
+          if (script.failStart !== undefined) throw script.failStart;
+          e.connected();
         },
-        unsubscribe: async (service) => void calls.push(`unsubscribe ${service.serviceName}`),
-        close: async () => void calls.push('close naming'),
+        subscribe: (service) => {
+          const call = `subscribe ${service.serviceName}`;
+          record(call);
+          return answer(call, () => listOf(service));
+        },
+        unsubscribe: async (service) => record(`unsubscribe ${service.serviceName}`),
+        close: async () => record('close naming'),
       };
     },
   };
-  return { upstream, calls, script, events: () => events!, namingEvents: () => namingEvents! };
+  return { upstream, calls, timeline, script, events: () => events!, namingEvents: () => namingEvents! };
 }
 
 function makeBridge(options: { allowOrigins?: string[]; namespace?: string; limits?: HubLimits; server?: Partial<BridgeServerOptions> } = {}) {
@@ -185,7 +205,8 @@ describe('the bridge refuses before it asks Nacos', () => {
   it('takes no token shorter than 16 characters, and no limit that is not a whole number at or above its least', () => {
     const hub = new BridgeHub(scriptedUpstream().upstream);
     expect(() => bridgeHandler(hub, '', { token: 'short' })).toThrow(/16 characters/);
-    expect(() => bridgeHandler(hub, '', { token: TOKEN, maxQueuedBytes: 10 })).toThrow(/maxQueuedBytes must be a whole number of at least 1024, not 10/);
+    expect(() => bridgeHandler(hub, '', { token: TOKEN, maxQueuedBytes: 10 })).toThrow(/maxQueuedBytes: must be a whole number of at least 1024, not 10/);
+    expect(() => bridgeHandler(hub, '', { token: TOKEN, maxQueuedBytes: 10 })).toThrow(NacosValidationError);
     expect(() => bridgeHandler(hub, '', { token: TOKEN, maxSessionsPerClient: 0 })).toThrow(/maxSessionsPerClient/);
     expect(() => bridgeHandler(hub, '', { token: TOKEN, maxConfigsPerSession: 1.5 })).toThrow(/maxConfigsPerSession/);
     expect(() => bridgeHandler(hub, '', { token: TOKEN, maxRequestBytes: Number.NaN })).toThrow(/maxRequestBytes/);
@@ -410,6 +431,79 @@ describe('the hub keeps sessions apart', () => {
   });
 });
 
+describe('the hub orders its upstream work', () => {
+  it('unsubscribes a service its only caller gave up on after the subscribe on the wire, never across it', async () => {
+    const { handler, timeline, script } = makeBridge();
+    const watch = await openWatch(handler);
+    script.hold = deferred<void>();
+    const giveUp = new AbortController();
+    const asked = handler.fetch(subscribe(watch.session, 'svc', { signal: giveUp.signal }));
+    expect(await until(() => timeline.includes('subscribe svc'))).toBe(true);
+    giveUp.abort();
+    expect((await unary(await asked)).status).toBe(1);
+    await sleep(5);
+    // The unsubscribe waits for the subscribe's answer: sent now, Nacos could take it first and keep the subscription.
+    expect(timeline).toEqual(['subscribe svc']);
+    script.hold.resolve();
+    expect(await until(() => timeline.length === 3)).toBe(true);
+    expect(timeline).toEqual(['subscribe svc', 'subscribe svc answered', 'unsubscribe svc']);
+    await watch.cancel();
+  });
+
+  it('unlistens a key whose listen failed after its session ended', async () => {
+    const { handler, timeline, script } = makeBridge();
+    const watch = await openWatch(handler);
+    script.hold = deferred<void>();
+    const asked = handler.fetch(listen(watch.session, [{ dataId: 'a', md5: '' }]));
+    expect(await until(() => timeline.includes('listen a@'))).toBe(true);
+    await watch.cancel();
+    script.hold.reject(new NacosError('NETWORK', 'the connection dropped'));
+    await unary(await asked);
+    // Whatever reached Nacos of the listen, an unlisten comes after its answer.
+    expect(await until(() => timeline.lastIndexOf('unlisten a') > timeline.indexOf('listen a@ answered'))).toBe(true);
+  });
+
+  it('drops every service of a closed session though its close gives up at once (the drops are the hub’s work)', async () => {
+    const { handler, hub, calls } = makeBridge();
+    const watch = await openWatch(handler);
+    for (const name of ['s1', 's2', 's3']) await unary(await handler.fetch(subscribe(watch.session, name)));
+    const gone = new AbortController();
+    gone.abort();
+    await hub.close(watch.session, gone.signal);
+    expect(await until(() => ['s1', 's2', 's3'].every((n) => calls.includes(`unsubscribe ${n}`)))).toBe(true);
+    await watch.cancel();
+  });
+
+  it('leaves no unhandled rejection when a caller that already gave up meets a naming connection that fails', async () => {
+    const { hub, script } = makeBridge();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      script.failStart = new NacosError('NETWORK', 'nacos down');
+      hub.open({ id: 'one', send() {} });
+      const gone = new AbortController();
+      gone.abort();
+      await expect(hub.subscribe('one', { serviceName: 'svc', groupName: 'G' }, gone.signal)).rejects.toMatchObject({ code: 'ABORTED' });
+      await sleep(20);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('sends a message larger than maxQueuedBytes to a client that has read everything (no cut loop on a big list)', async () => {
+    const { handler, hub, namingEvents } = makeBridge({ server: { maxQueuedBytes: 1024 } });
+    const watch = await openWatch(handler);
+    await unary(await handler.fetch(subscribe(watch.session, 'big')));
+    const big = { ...listOf({ serviceName: 'big', groupName: 'G' }), checksum: 'x'.repeat(4000) };
+    namingEvents().pushed(big);
+    expect(await until(() => watch.messages.some((m) => m.type === 'ServicePushed'))).toBe(true);
+    expect(hub.sessions).toBe(1);
+    await watch.cancel();
+  });
+});
+
 describe('the bridge tells clients only what is theirs to know', () => {
   it('refuses bad names, @@ in a service, null entries and junk fields before any upstream call (INVALID_ARGUMENT)', async () => {
     const { handler, calls } = makeBridge();
@@ -457,11 +551,14 @@ describe('the bridge tells clients only what is theirs to know', () => {
 });
 
 describe('TLS stays on for pushes', () => {
-  it('bridgePush takes plain http on loopback only', () => {
+  it('bridgePush takes plain http on loopback only, and no option it cannot use', () => {
     for (const url of ['http://10.0.0.5:8849', 'http://push.example.com', 'http://127.0.0.1.example.com']) {
-      expect(() => bridgePush({ url, token: TOKEN })).toThrow(/in clear/);
+      expect(() => bridgePush({ url, token: TOKEN })).toThrow(/url: must be https: the bridge token would cross the network in clear/);
     }
-    expect(() => bridgePush({ url: 'ftp://push.example.com', token: TOKEN })).toThrow(/http\(s\) url/);
+    expect(() => bridgePush({ url: 'ftp://push.example.com', token: TOKEN })).toThrow(/url: must be the bridge's http\(s\) URL/);
+    expect(() => bridgePush({ url: new URL('https://push.example.com') as unknown as string, token: TOKEN })).toThrow(NacosValidationError);
+    expect(() => bridgePush({ url: 'https://push.example.com', token: TOKEN, idleTimeoutMs: 10_000 })).toThrow(/idleTimeoutMs: must be more than the bridge's 15000 ms/);
+    expect(() => bridgePush({ url: 'https://push.example.com', token: '', connectTimeoutMs: -1 })).toThrow(/token: .*; connectTimeoutMs: must be a positive/);
     for (const url of ['https://push.example.com', 'http://localhost:8849', 'http://app.localhost', 'http://127.0.0.1:1', 'http://[::1]:8849']) {
       expect(bridgePush({ url, token: TOKEN }).name).toBe('bridge');
     }
@@ -560,6 +657,24 @@ describe('the client’s stream', () => {
     expect(connections).toBe(2);
     expect(bridge.calls).toEqual(['listen a@old']);
     expect(await until(() => bridge.hub.sessions === 1)).toBe(true);
+    await source.close();
+  });
+
+  it('gives up on a watch whose response never comes, within idleTimeoutMs, and asks again', async () => {
+    const bridge = makeBridge();
+    let watches = 0;
+    const viaBridge = ((input: string, init?: RequestInit) => {
+      // The first watch hangs before its headers (a proxy that holds it); the next reaches the bridge.
+      if (input.endsWith(WATCH_PATH) && watches++ === 0) {
+        return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason), { once: true }));
+      }
+      return bridge.handler.fetch(new Request(input, init));
+    }) as typeof fetch;
+    let connections = 0;
+    const source = bridgeConfigSource(clientContext(), { url: BASE, token: TOKEN, fetch: viaBridge, idleTimeoutMs: 300, connectTimeoutMs: 5000 }, { connected: () => void connections++, changed: () => {} });
+    await source.start();
+    expect(watches).toBe(2);
+    expect(connections).toBe(1);
     await source.close();
   });
 });
