@@ -4,12 +4,11 @@
 // connection was made anew, so that each client's driver listens and subscribes again and reconciles by md5 (the
 // redo logic stays in the drivers; the hub keeps no md5 of its own).
 import { configId, type ConfigKey } from '../config/model.js';
-import { abortError } from '../errors.js';
 import { groupedName, type ServiceInfo } from '../naming/model.js';
 import type { ConfigSource, ConfigSourceEvents } from '../push/config-driver.js';
 import type { NamingSource, NamingSourceEvents } from '../push/naming-driver.js';
 import type { ServiceKey } from '../push/port.js';
-import { onAbort } from '../util/abort.js';
+import { awaitShared } from '../transport/shared.js';
 
 /** What the hub sends down one session. */
 export type SessionEvent = { kind: 'changed'; key: ConfigKey } | { kind: 'pushed'; service: ServiceInfo } | { kind: 'reconnected' };
@@ -72,28 +71,6 @@ function unfollow(followers: Map<string, Set<Followed>>, id: string, session: Fo
   return true;
 }
 
-/** `promise`, or the caller's abort first (the work goes on for the others who wait on it). */
-function until<T>(promise: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
-  if (signal.aborted) {
-    // The work goes on without this caller: its failure is someone else's to see, not an unhandled rejection here.
-    promise.catch(() => undefined);
-    return Promise.reject(abortError(signal, what));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const undo = onAbort(signal, () => reject(abortError(signal, what)));
-    promise.then(
-      (value) => {
-        undo();
-        resolve(value);
-      },
-      (error: unknown) => {
-        undo();
-        reject(error);
-      },
-    );
-  });
-}
-
 export class BridgeHub {
   readonly #upstream: UpstreamSources;
   readonly #maxConfigs: number;
@@ -134,7 +111,7 @@ export class BridgeHub {
     const services = [...followed.services].filter(([sid]) => unfollow(this.#serviceFollowers, sid, followed));
     // Upstream work for no one in particular: it runs under the hub's lifetime, all at once; `signal` bounds the wait.
     const drops = [this.#unlistenOrphans(keys), ...services.map(([sid, service]) => this.#dropService(sid, service))];
-    await until(Promise.all(drops), signal, 'closing a bridge session').catch(() => undefined);
+    await awaitShared(Promise.all(drops), signal, 'closing a bridge session').catch(() => undefined);
   }
 
   /** Follows `entries` for session `id` and resolves the keys whose md5 differs from the one the client has. */
@@ -171,7 +148,7 @@ export class BridgeHub {
   async unlisten(id: string, keys: readonly ConfigKey[], signal: AbortSignal): Promise<void> {
     const followed = this.#session(id);
     const orphans = keys.filter((key) => followed.configs.delete(configId(key)) && unfollow(this.#configFollowers, configId(key), followed));
-    await until(this.#unlistenOrphans(orphans), signal, 'unlistening through the bridge');
+    await awaitShared(this.#unlistenOrphans(orphans), signal, 'unlistening through the bridge');
   }
 
   /** Subscribes session `id` to every cluster of `service` and resolves its list (one upstream subscription per service). */
@@ -183,7 +160,7 @@ export class BridgeHub {
     followed.services.set(sid, service);
     follow(this.#serviceFollowers, sid, followed);
     try {
-      const source = await until(this.#namingSource(), signal, 'subscribing through the bridge');
+      const source = await awaitShared(this.#namingSource(), signal, 'subscribing through the bridge');
       if (!this.#sessions.has(id)) throw this.#gone(id);
       let list = this.#lists.get(sid);
       if (!list) {
@@ -192,7 +169,7 @@ export class BridgeHub {
         this.#lists.set(sid, (list = this.#inOrder(sid, () => source.subscribe(service, this.#life.signal))));
         list.catch(() => this.#lists.get(sid) === list && this.#lists.delete(sid));
       }
-      const info = await until(list, signal, 'subscribing through the bridge');
+      const info = await awaitShared(list, signal, 'subscribing through the bridge');
       // The session ended while the subscription was on the wire: what no one follows now is dropped upstream.
       if (!this.#serviceFollowers.has(sid)) await this.#dropService(sid, service);
       return info;
@@ -207,7 +184,7 @@ export class BridgeHub {
   async unsubscribe(id: string, service: ServiceKey, signal: AbortSignal): Promise<void> {
     const followed = this.#session(id);
     const sid = serviceId(service);
-    if (followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) await until(this.#dropService(sid, service), signal, 'unsubscribing through the bridge');
+    if (followed.services.delete(sid) && unfollow(this.#serviceFollowers, sid, followed)) await awaitShared(this.#dropService(sid, service), signal, 'unsubscribing through the bridge');
   }
 
   /** Ends the upstream connections. */

@@ -7,7 +7,11 @@ import { onAbort } from '../util/abort.js';
  */
 export function awaitShared<T>(work: Promise<T>, signal: AbortSignal | undefined, what?: string): Promise<T> {
   if (!signal) return work;
-  if (signal.aborted) return Promise.reject(abortError(signal, what));
+  if (signal.aborted) {
+    // The work goes on without this caller: its failure is for the others to see, not an unhandled rejection here.
+    work.catch(() => undefined);
+    return Promise.reject(abortError(signal, what));
+  }
   return new Promise<T>((resolve, reject) => {
     const undo = onAbort(signal, () => reject(abortError(signal, what)));
     work.then(

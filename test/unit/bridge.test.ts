@@ -13,6 +13,7 @@ import type { ConfigKey } from '../../src/config/model.js';
 import { NacosError, NacosValidationError } from '../../src/errors.js';
 import { grpcPush } from '../../src/grpc/index.js';
 import { bridgePush } from '../../src/grpc-web/index.js';
+import { deferred } from './controlled-fetch.js';
 import { bridgeConfigSource } from '../../src/grpc-web/sources.js';
 import { CONTENT_TYPE, parseTrailers, REQUEST_PATH, WATCH_PATH } from '../../src/push/bridge-protocol.js';
 import type { ServiceInfo } from '../../src/naming/model.js';
@@ -24,17 +25,6 @@ import { decodePayload, encodePayload, frame, FrameReader, type NacosPayload } f
 const TOKEN = 'unit-test-token-0123456789';
 const BASE = 'http://bridge.test';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A promise the test settles. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 const listOf = (service: ServiceKey): ServiceInfo => ({
   name: service.serviceName,
