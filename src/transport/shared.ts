@@ -7,22 +7,12 @@ import { onAbort } from '../util/abort.js';
  */
 export function awaitShared<T>(work: Promise<T>, signal: AbortSignal | undefined, what?: string): Promise<T> {
   if (!signal) return work;
-  if (signal.aborted) {
-    // The work goes on without this caller: its failure is for the others to see, not an unhandled rejection here.
-    work.catch(() => undefined);
-    return Promise.reject(abortError(signal, what));
-  }
   return new Promise<T>((resolve, reject) => {
-    const undo = onAbort(signal, () => reject(abortError(signal, what)));
-    work.then(
-      (value) => {
-        undo();
-        resolve(value);
-      },
-      (error: unknown) => {
-        undo();
-        reject(error);
-      },
-    );
+    const fail = () => reject(abortError(signal, what));
+    // The work is followed even for a caller that gave up already: its failure must not go unhandled. The abort
+    // listener goes once the work settles (after the caller has its answer).
+    const undo = signal.aborted ? (fail(), fail) : onAbort(signal, fail);
+    work.then(resolve, reject);
+    work.then(undo, undo);
   });
 }

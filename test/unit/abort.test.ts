@@ -18,6 +18,29 @@ describe('abort waiters', () => {
     expect(results.every((r) => r.status === 'rejected' && isNacosError(r.reason, 'ABORTED'))).toBe(true);
   });
 
+  it('a shared wait for a caller that gave up already rejects ABORTED, and leaves the work’s failure handled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const gone = new AbortController();
+      gone.abort();
+      let fail!: (error: Error) => void;
+      const login = new Promise<never>((_resolve, reject) => (fail = reject));
+      await expect(awaitShared(login, gone.signal, 'login')).rejects.toMatchObject({ code: 'ABORTED' });
+      fail(new Error('the server refused the login'));
+      await sleep(20);
+      expect(unhandled).toEqual([]);
+      // A caller still waiting gets the work's answer, and its abort listener goes with it.
+      const waiting = new AbortController();
+      await expect(awaitShared(Promise.resolve('token'), waiting.signal)).resolves.toBe('token');
+      await sleep(1);
+      expect(getEventListeners(waiting.signal, 'abort')).toHaveLength(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('an undone waiter is not called, the others are', () => {
     const controller = new AbortController();
     const called: string[] = [];
