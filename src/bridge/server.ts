@@ -9,7 +9,7 @@ import { serviceNameSchema } from '../naming/naming-service.js';
 import type { ServiceKey } from '../push/port.js';
 import { CONTENT_TYPE, PING_MS, REQUEST_PATH, STATUS, trailerText, WATCH_PATH } from '../push/bridge-protocol.js';
 import { decodePayload, encodePayload, frame, FrameReader, type NacosPayload } from '../push/wire.js';
-import { dataIdSchema, groupSchema } from '../validation.js';
+import { dataIdSchema, DEFAULT_GROUP, groupSchema } from '../validation.js';
 import { HubRefusal, type BridgeHub, type HubLimits, type SessionEvent } from './hub.js';
 
 export interface BridgeServerOptions extends HubLimits {
@@ -84,7 +84,7 @@ const keyOf = (raw: unknown, namespace: string): ConfigKey => {
 
 const serviceOf = (body: Record<string, unknown>): ServiceKey => ({
   serviceName: checked(serviceNameSchema, body['serviceName'], 'serviceName'),
-  groupName: body['groupName'] === undefined || body['groupName'] === '' ? 'DEFAULT_GROUP' : checked(groupSchema, body['groupName'], 'groupName'),
+  groupName: body['groupName'] === undefined || body['groupName'] === '' ? DEFAULT_GROUP : checked(groupSchema, body['groupName'], 'groupName'),
 });
 
 function sameHost(origin: string, url: string): boolean {

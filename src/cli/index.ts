@@ -23,6 +23,7 @@ import {
   type StoragePort,
 } from '../index.js';
 import { createBridge, serveBridge } from '../bridge/index.js';
+import { isLoopbackHost } from '../util/loopback.js';
 import { messageOf } from '../errors.js';
 import { createStorage } from '../storage/fs.js';
 import { spasSigning } from '../transport/signing.js';
@@ -469,7 +470,7 @@ program
     const host = at > 0 ? o.listen.slice(0, at).replace(/^\[|\]$/g, '') : '127.0.0.1';
     const port = parsePort(at >= 0 ? o.listen.slice(at + 1) : o.listen);
     // The bridge serves plain HTTP: off loopback its token and every config name would cross the network in clear.
-    if (!/^(?:localhost|127(?:\.\d{1,3}){3}|::1)$/.test(host)) {
+    if (!isLoopbackHost(host)) {
       console.error(`nacos-edge bridge: warning: listening on ${host} without TLS; put a TLS terminator in front of it (clients refuse a plain-http bridge off loopback)`);
     }
     const ipHeader = o.clientIpHeader;

@@ -14,6 +14,7 @@
 import { NacosValidationError, type ValidationIssue } from '../errors.js';
 import { PING_MS } from '../push/bridge-protocol.js';
 import { configDriver } from '../push/config-driver.js';
+import { isLoopbackHost } from '../util/loopback.js';
 import { namingDriver } from '../push/naming-driver.js';
 import type { PushAdapter } from '../push/port.js';
 import { bridgeConfigSource, bridgeNamingSource } from './sources.js';
@@ -21,12 +22,6 @@ import type { BridgeOptions } from './stream.js';
 
 export type { BridgeOptions } from './stream.js';
 export type { PushAdapter } from '../push/port.js';
-
-/** True for a URL to this machine, the one place a plain-http bridge is fine (the token would cross no network). */
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
 
 /** What is wrong with `options`, one issue per field. */
 function issuesOf(options: BridgeOptions): ValidationIssue[] {
@@ -38,7 +33,8 @@ function issuesOf(options: BridgeOptions): ValidationIssue[] {
     // Reported below.
   }
   if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) issues.push({ path: 'url', message: "must be the bridge's http(s) URL" });
-  else if (url.protocol === 'http:' && !isLoopback(url)) {
+  else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    // Plain http is fine on this machine only: the token would cross no network.
     issues.push({ path: 'url', message: `must be https: the bridge token would cross the network in clear to ${url.origin} (plain http only on loopback)` });
   }
   if (typeof options.token !== 'string' || options.token === '') issues.push({ path: 'token', message: "must be the bridge's token" });
