@@ -41,8 +41,10 @@ export class OwnWrites<E> {
    * `satisfies(answer, expectation)` decides; a failed read ends the wait with its error.
    */
   async read<T>(id: string, read: () => Promise<T>, satisfies: (answer: T, expectation: E) => boolean, signal?: AbortSignal): Promise<T> {
+    // Taken before the first read: a read that was in flight while another one settled the write must not
+    // return its older answer either.
+    let waitedFor = this.peek(id);
     let answer = await read();
-    let waitedFor: E | undefined;
     for (let attempt = 0; ; attempt++) {
       const pending = this.#pending.get(id);
       if (!pending) {

@@ -69,6 +69,27 @@ describe('OwnWrites', () => {
     expect(calls).toBe(3);
   });
 
+  it('a first read in flight while another read settles the write reads once more instead of returning its older answer', async () => {
+    const own = new OwnWrites<string>(5000);
+    own.expect('k', 'new');
+    let calls = 0;
+    let answerFirst: (answer: string) => void = () => {};
+    const waiting = own.read(
+      'k',
+      () => {
+        calls++;
+        return calls === 1 ? new Promise<string>((resolve) => (answerFirst = resolve)) : Promise.resolve('new');
+      },
+      (a, e) => a === e,
+    );
+    // Another read (a listener's read-back) sees the write and settles it; then the first read's older answer lands.
+    expect(await own.read('k', async () => 'new', (a, e) => a === e)).toBe('new');
+    expect(own.size).toBe(0);
+    answerFirst('old');
+    expect(await waiting).toBe('new');
+    expect(calls).toBe(2);
+  });
+
   it('gives up when the window ends and returns what the server says (someone else wrote after us)', async () => {
     let now = 0;
     const own = new OwnWrites<string>(100, () => now);
