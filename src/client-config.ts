@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { Logger, LogLevel } from './logger.js';
 import { NacosValidationError } from './errors.js';
+import type { ConfigFilter } from './config/filter.js';
 import type { ConfigParser } from './config/typed.js';
 import type { PushAdapter } from './push/port.js';
 import type { StoragePort } from './storage/port.js';
@@ -72,11 +73,16 @@ export interface ClientConfig {
   readonly addressServer: AddressServerDiscovery | undefined;
   /** Changes pushed instead of polled: `grpcPush()` from `nacos-edge/grpc`, `bridgePush()` from `nacos-edge/grpc-web`. */
   readonly push: PushAdapter | undefined;
+  /** Filters every publish and read runs through (encryption from `nacos-edge/encryption`, `nacos-edge/kms`). */
+  readonly configFilters: readonly ConfigFilter[] | undefined;
 }
 
 function hasMethods(value: unknown, methods: readonly string[]): boolean {
   return typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
 }
+
+/** Adapters and filters carry a name. */
+const named = (value: unknown) => typeof (value as { name?: unknown } | undefined)?.name === 'string';
 
 const positiveInt = (max: number) => z.number().check(integer, atLeast(1), atMost(max));
 
@@ -112,7 +118,8 @@ const optionsSchema = z.strictObject({
   hmacSha1: z.optional(fn<HmacSha1>()),
   signer: z.optional(fn<RequestSigner>()),
   addressServer: z.optional(fn<AddressServerDiscovery>()),
-  push: z.optional(z.custom<PushAdapter>((v) => typeof (v as PushAdapter | undefined)?.name === 'string', 'must be a push adapter')),
+  push: z.optional(z.custom<PushAdapter>(named, 'must be a push adapter')),
+  configFilters: z.optional(z.custom<readonly ConfigFilter[]>((v) => Array.isArray(v) && v.every(named), 'must be config filters')),
 });
 
 /** The value of every option that has a default. */
@@ -284,6 +291,18 @@ export class ClientConfigBuilder {
    */
   signing(signer: RequestSigner): this {
     this.#options['signer'] = signer;
+    return this;
+  }
+  /**
+   * Filters every publish and read of configs runs through, e.g. encryption of `cipher-` dataIds. Publishes run them
+   * in this order, reads in the reverse order.
+   *
+   * @example
+   * import { aesEncryption } from 'nacos-edge/encryption';
+   * new ClientConfigBuilder().serverAddress('127.0.0.1:8848').configFilters(aesEncryption()).build();
+   */
+  configFilters(...filters: readonly ConfigFilter[]): this {
+    this.#options['configFilters'] = filters;
     return this;
   }
   /** Validates and freezes the options. Throws {@link NacosValidationError} naming each bad option. */

@@ -35,6 +35,7 @@ export {
 // module-level schemas of the others (esbuild keeps a module's top-level calls unless the module goes unused).
 export { NacosConfigWatcher, type ConfigChange, type ConfigListener, type TickResult, type WatchParams } from './config/config-watcher.js';
 export { NacosConfigService, type PublishConfigParams, type RemoveConfigParams } from './config/config-service.js';
+export type { ConfigFilter, FilteredConfig, FilterResult } from './config/filter.js';
 export type { HmacSha1 } from './util/crypto.js';
 export {
   NacosError,

@@ -89,7 +89,7 @@ export class NacosConfigReader {
     this.clientConfig = config;
     this.log = leveledLogger(config.logger, config.logLevel);
     this.transport = new Transport(config, this.log);
-    this.reads = new ReadPath(this.transport, config.storage ?? createStorage(), this.log, ownWrites);
+    this.reads = new ReadPath(this.transport, config.storage ?? createStorage(), this.log, ownWrites, config.configFilters);
   }
 
   /** Creates a config reader. Sends nothing; the first request happens on the first call. */

@@ -4,6 +4,7 @@ import { configMd5 } from '../util/md5.js';
 import { OwnWrites } from '../util/own-writes.js';
 import { parseOrThrow } from '../validation.js';
 import { NacosConfigWatcher } from './config-watcher.js';
+import { runFilters } from './filter.js';
 import type { ConfigKey } from './model.js';
 import { deleteConfig, publishSchema, removeSchema, writeConfig, type PublishConfigParams, type RemoveConfigParams } from './write.js';
 
@@ -38,11 +39,14 @@ export class NacosConfigService extends NacosConfigWatcher {
     const p = parseOrThrow(publishSchema, params, 'publishConfig');
     this.assertOpen();
     const key = this.key(p.dataId, p.group);
+    const filters = this.clientConfig.configFilters;
+    // What leaves is what the filters made of it (ciphertext and its data key, for a `cipher-` dataId).
+    const sent = filters ? { ...p, ...(await runFilters(filters, 'publish', key, { content: p.content, encryptedDataKey: p.encryptedDataKey }, p.signal, p.kmsKeyId)) } : p;
     const { generation } = await this.transport.preferredGeneration(p.signal);
-    await writeConfig(this.transport, generation, key, p, p.signal);
+    await writeConfig(this.transport, generation, key, sent, p.signal);
     // A tagged (gray) or beta publish leaves the main content as it was.
     if (p.tag === undefined && p.betaIps === undefined) {
-      this.reads.expectWrite(key, configMd5(p.content));
+      this.reads.expectWrite(key, configMd5(sent.content));
       this.#deliverOwnWrite(key);
     }
     return true;

@@ -73,9 +73,17 @@ export class WatchedConfig {
    * order on the wire; serialised, a read that started earlier never overwrites what a later one found, so a
    * listener never gets an older value after a newer one. Resolves whether the md5 changed.
    */
-  sync(read: () => Promise<{ content: string; md5: string; type: string | undefined }>): Promise<boolean> {
+  sync(read: () => Promise<{ content: string; md5: string; type: string | undefined; refused?: Error }>): Promise<boolean> {
     const run = this.#syncs.then(async () => {
       const answer = await read();
+      if (answer.refused) {
+        // Content a config filter will not let through (a wrong key): no listener is told, and this md5 counts as
+        // seen, so polls do not come back for it; the next change is delivered. Before any sight, the caller hears.
+        if (this.md5 === undefined) throw answer.refused;
+        this.md5 = answer.md5;
+        this.log.error(`listeners not told: ${answer.refused.message}`);
+        return false;
+      }
       const changed = answer.md5 !== this.md5;
       this.update(answer.content, answer.md5, answer.type);
       return changed;

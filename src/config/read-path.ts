@@ -1,9 +1,10 @@
-import { isNacosError, messageOf } from '../errors.js';
+import { isNacosError, messageOf, type NacosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { storageKey, type StoragePort } from '../storage/port.js';
 import { decodeConfigSnapshot, encodeConfigSnapshot, SnapshotWriter, type ConfigSnapshot } from '../storage/records.js';
 import type { Transport } from '../transport/http.js';
 import type { OwnWrites } from '../util/own-writes.js';
+import { runFilters, type ConfigFilter } from './filter.js';
 import { configId, type ConfigKey, type ConfigRead } from './model.js';
 import { readConfig, readConfigDiscovering } from './read.js';
 
@@ -30,6 +31,13 @@ export interface ReadResult {
 }
 
 /**
+ * A server read after the read filters. `content` is what they made of it; `refused` is set, and `content` is the
+ * server's, when a filter would not let it through (`INVALID_CONTENT`, e.g. a wrong key): `getConfig` throws it,
+ * listeners are not told.
+ */
+export type FilteredRead = ConfigRead & { refused?: NacosError };
+
+/**
  * The read path of configs: a failover entry (operator override) wins; a young enough snapshot answers at once
  * when asked to (`cache`); otherwise the servers are asked, the answer is kept as a snapshot (md5-checked), and the
  * snapshot answers when no server does. Reads of a config this client just wrote wait until the servers show it.
@@ -45,13 +53,15 @@ export class ReadPath {
    * client that writes has them (a reader's bundle then carries no read-your-writes code).
    */
   readonly #ownWrites: OwnWrites<string> | undefined;
+  readonly #filters: readonly ConfigFilter[] | undefined;
 
-  constructor(transport: Transport, storage: StoragePort, log: Logger, ownWrites?: OwnWrites<string>) {
+  constructor(transport: Transport, storage: StoragePort, log: Logger, ownWrites?: OwnWrites<string>, filters?: readonly ConfigFilter[]) {
     this.#transport = transport;
     this.#storage = storage;
     this.#log = log;
     this.#snapshots = new SnapshotWriter(storage);
     this.#ownWrites = ownWrites;
+    this.#filters = filters;
   }
 
   /** getConfig's read: failover entry → young snapshot (with `cache`) → servers → snapshot when none answers. */
@@ -61,6 +71,7 @@ export class ReadPath {
       this.#log.debug(`getConfig ${key.group}/${key.dataId}: served from the failover entry`);
       return { found: true, content: failover, type: undefined };
     }
+    let read: FilteredRead | undefined;
     if (cache && tag === undefined) {
       const snapshot = await this.#snapshot(key);
       const age = snapshot ? Date.now() - snapshot.savedAt : Infinity;
@@ -71,34 +82,49 @@ export class ReadPath {
           });
           cache.waitUntil?.(refresh);
         }
-        return { found: true, content: snapshot.content, type: snapshot.type };
+        read = { ...snapshot, found: true };
       }
     }
     try {
-      return await this.fromServer(key, signal, tag);
+      // A snapshot holds what the server held, so it goes through the read filters too.
+      read = read ? await this.#filtered(key, read, signal) : await this.fromServer(key, signal, tag);
     } catch (error) {
-      if (!isNacosError(error, 'UNAVAILABLE') || tag !== undefined || !useSnapshot) throw error;
+      if (read || !isNacosError(error, 'UNAVAILABLE') || tag !== undefined || !useSnapshot) throw error;
       const snapshot = await this.#snapshot(key);
       if (snapshot === undefined) throw error;
       this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);
-      return { found: true, content: snapshot.content, type: snapshot.type };
+      read = await this.#filtered(key, { ...snapshot, found: true }, signal);
+    }
+    if (read.refused) throw read.refused;
+    return read;
+  }
+
+  /** Runs the read filters over a read of a config that exists. */
+  async #filtered(key: ConfigKey, read: ConfigRead, signal: AbortSignal | undefined): Promise<FilteredRead> {
+    if (!this.#filters?.length || !read.found) return read;
+    try {
+      return { ...read, ...(await runFilters(this.#filters, 'read', key, read, signal)) };
+    } catch (error) {
+      if (isNacosError(error, 'INVALID_CONTENT')) return { ...read, refused: error };
+      throw error;
     }
   }
 
   /**
-   * Reads from the servers and keeps the snapshot in step (written when found, removed when absent). After this
-   * client's own write of the config, the read waits (OwnWrites) until the servers show it.
+   * Reads from the servers and keeps the snapshot in step (written when found, removed when absent; as the server
+   * holds it, before the read filters). After this client's own write of the config, the read waits (OwnWrites)
+   * until the servers show it.
    */
-  async fromServer(key: ConfigKey, signal: AbortSignal | undefined, tag?: string): Promise<ConfigRead> {
+  async fromServer(key: ConfigKey, signal: AbortSignal | undefined, tag?: string): Promise<FilteredRead> {
     const once = () => {
       // Until the preferred server's generation is known, the read itself finds it out (no separate probe).
       const known = this.#transport.knownPreferredGeneration();
       return known ? readConfig(this.#transport, known, key, { signal, tag }) : readConfigDiscovering(this.#transport, key, { signal, tag });
     };
-    if (tag !== undefined) return once();
+    if (tag !== undefined) return this.#filtered(key, await once(), signal);
     const read = this.#ownWrites ? await this.#ownWrites.read(configId(key), once, (r, md5) => r.md5 === md5, signal) : await once();
     await this.#keepSnapshot(key, read);
-    return read;
+    return this.#filtered(key, read, signal);
   }
 
   /** Records this client's write of `key`: its reads wait until the servers show `md5` (`''`: removed). */
@@ -128,7 +154,7 @@ export class ReadPath {
    * rewritten at most once a second (SnapshotWriter; its savedAt drives `cache` freshness).
    */
   async #keepSnapshot(key: ConfigKey, read: ConfigRead): Promise<void> {
-    const encode = read.found ? (savedAt: number) => encodeConfigSnapshot(read.content, read.md5, read.type, savedAt) : undefined;
+    const encode = read.found ? (savedAt: number) => encodeConfigSnapshot(read.content, read.md5, read.type, savedAt, read.encryptedDataKey) : undefined;
     try {
       await this.#snapshots.write(this.#keysOf(key).snapshot, read.found ? read.md5 : '', encode);
     } catch (error) {

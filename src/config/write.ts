@@ -4,7 +4,7 @@ import { NacosError } from '../errors.js';
 import { errorForStatus, type ApiGeneration, type NacosResponse } from '../transport/classify.js';
 import { envelopeError, parseEnvelope } from '../transport/envelope.js';
 import type { Transport } from '../transport/http.js';
-import { dataIdSchema, groupSchema, matches, maxChars, oneOf, signalSchema } from '../validation.js';
+import { dataIdSchema, groupSchema, matches, maxChars, nonEmpty, oneOf, signalSchema } from '../validation.js';
 import { describeKey, requireLogin, tenantParam, type CallOptions, type ConfigKey, type PublishFields } from './model.js';
 
 const MAX_CONTENT_CHARS = 10 * 1024 * 1024;
@@ -25,6 +25,8 @@ export const publishSchema = z.strictObject({
   casMd5: z.optional(z.string().check(matches(/^([0-9a-f]{32})?$/, 'must be a lower-case hex md5 or empty'))),
   srcUser: z.optional(z.string()),
   encryptedDataKey: z.optional(z.string()),
+  /** The KMS key a `cipher-kms-` config is encrypted under, when not the KMS filter's default (the seed's `kms_key_id`). */
+  kmsKeyId: z.optional(z.string().check(nonEmpty())),
   desc: z.optional(z.string().check(maxChars(128))),
   configTags: z.optional(z.string()),
 });

@@ -7,6 +7,8 @@ export interface ConfigSnapshot {
   content: string;
   md5: string;
   type: string | undefined;
+  /** The data key stored beside encrypted content: a snapshot holds what the server holds, ciphertext included. */
+  encryptedDataKey: string | undefined;
   /** Epoch ms of the server read it came from. */
   savedAt: number;
 }
@@ -15,8 +17,8 @@ export interface ConfigSnapshot {
  * Serialises a snapshot (JSON with a format version). `md5` is the server's md5 of `content` (the
  * protocol's, so writing a snapshot hashes nothing); a reader recomputes it to tell a damaged entry.
  */
-export function encodeConfigSnapshot(content: string, md5: string, type: string | undefined, savedAt = Date.now()): string {
-  return JSON.stringify({ v: 1, content, md5, ...(type ? { type } : {}), savedAt });
+export function encodeConfigSnapshot(content: string, md5: string, type: string | undefined, savedAt = Date.now(), encryptedDataKey?: string): string {
+  return JSON.stringify({ v: 1, content, md5, type, encryptedDataKey, savedAt });
 }
 
 /**
@@ -24,7 +26,7 @@ export function encodeConfigSnapshot(content: string, md5: string, type: string 
  * caller can log it and treat it as absent.
  */
 export function decodeConfigSnapshot(text: string): ConfigSnapshot {
-  let parsed: { v?: unknown; content?: unknown; md5?: unknown; type?: unknown; savedAt?: unknown };
+  let parsed: { v?: unknown; content?: unknown; md5?: unknown; type?: unknown; encryptedDataKey?: unknown; savedAt?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (cause) {
@@ -34,7 +36,8 @@ export function decodeConfigSnapshot(text: string): ConfigSnapshot {
     throw new NacosError('INVALID_CONTENT', 'the snapshot entry is not a nacos-edge snapshot');
   }
   if (configMd5(parsed.content) !== parsed.md5) throw new NacosError('INVALID_CONTENT', 'the snapshot entry is damaged (md5 mismatch)');
-  return { content: parsed.content, md5: parsed.md5, type: typeof parsed.type === 'string' ? parsed.type : undefined, savedAt: parsed.savedAt };
+  const stringOr = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return { content: parsed.content, md5: parsed.md5, type: stringOr(parsed.type), encryptedDataKey: stringOr(parsed.encryptedDataKey), savedAt: parsed.savedAt };
 }
 
 /**
