@@ -45,7 +45,8 @@ describe(`encrypted configs on ${nacos().version}`, () => {
 
     const raw = await waitFor(async () => {
       const r = await stored(dataId);
-      return r.content !== '' && r;
+      if (r.content === '') throw new Error('not stored yet');
+      return r;
     }, { what: 'the stored config' });
     expect(raw.content).toMatch(/^[0-9a-f]+$/);
     expect(raw.content).not.toContain('s3cr3t');
