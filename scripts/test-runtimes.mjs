@@ -4,7 +4,7 @@
 // or the v2 profile of scripts/nacos-server.mjs, started here when it is not running). Prints each runtime's totals and writes them to
 // .nacos/runtime-results.json for .ci/run. A runtime that cannot start is a failure, never a skip.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,23 @@ const { targets, started } = await ensureTargets(['v1'], { withAuth: false });
 const serverAddr = targets.v1.serverAddr;
 const env = { ...process.env, NACOS_SERVER_ADDR: serverAddr, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
 
+// The TLS terminator (private CA, client certificate demanded) in front of the server, in a process of its own: the
+// suites run with spawnSync, which blocks this one's event loop.
+const tlsDir = join(fixture, 'tls');
+mkdirSync(tlsDir);
+const terminator = spawn(process.execPath, [join(root, 'test', 'support', 'tls-terminator.mjs'), serverAddr, tlsDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+const tlsAddr = await new Promise((resolveAddr, reject) => {
+  let out = '';
+  terminator.stdout.on('data', (chunk) => {
+    out += chunk;
+    if (out.includes('\n')) resolveAddr(JSON.parse(out.split('\n')[0]).addr);
+  });
+  terminator.once('exit', (code) => reject(new Error(`the TLS terminator exited (${code})`)));
+});
+const pemOf = (name) => readFileSync(join(tlsDir, `${name}.pem`), 'utf8');
+Object.assign(env, { NACOS_TLS_ADDR: tlsAddr, NACOS_TLS_CA: pemOf('ca'), NACOS_TLS_CERT: pemOf('client'), NACOS_TLS_KEY: pemOf('client-key') });
+const DENO_ENV = 'NACOS_SERVER_ADDR,NACOS_TLS_ADDR,NACOS_TLS_CA,NACOS_TLS_CERT,NACOS_TLS_KEY';
+
 const results = {};
 // A suite that hangs is killed and counted as failed: the run must end (CI has a deadline) and say why.
 const SUITE_TIMEOUT_MS = 180_000;
@@ -55,7 +72,7 @@ function runSuite(name, command, args, parse) {
   log(`${name}: ${counts.passed} passed, ${counts.failed} failed in ${results[name].seconds.toFixed(1)} s`);
 }
 
-runSuite('deno', bin('deno'), ['test', '--allow-net=127.0.0.1', '--allow-env=NACOS_SERVER_ADDR', 'deno/'], (out) => {
+runSuite('deno', bin('deno'), ['test', '--allow-net=127.0.0.1', `--allow-env=${DENO_ENV}`, 'deno/'], (out) => {
   const m = /ok \| (\d+) passed \| (\d+) failed|FAILED \| (\d+) passed \| (\d+) failed/.exec(out);
   return m ? { passed: Number(m[1] ?? m[3]), failed: Number(m[2] ?? m[4]) } : { passed: 0, failed: 1 };
 });
@@ -155,6 +172,7 @@ await example('examples/bun', async () => {
   if (!/deregistered and stopped/.test(a.out) || !/deregistered and stopped/.test(b.out)) throw new Error(`no clean stop:\n${a.out}\n${b.out}`);
 });
 
+terminator.kill();
 for (const profile of started) await stopServer(profile);
 mkdirSync(join(root, '.nacos'), { recursive: true });
 writeFileSync(join(root, '.nacos', 'runtime-results.json'), JSON.stringify(results, null, 2));

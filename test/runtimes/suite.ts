@@ -7,6 +7,7 @@ import { spasSigning } from 'nacos-edge/signing';
 import { yaml } from 'nacos-edge/yaml';
 import { createStorage } from 'nacos-edge/storage/memory';
 import { grpcPush } from 'nacos-edge/grpc';
+import { tlsFetch } from 'nacos-edge/tls';
 
 type Test = (name: string, fn: () => Promise<void>) => void;
 
@@ -37,7 +38,21 @@ function closedAddr(serverAddr: string): string {
   return `${host}:${Number(port) + 3000}`;
 }
 
-export function runtimeSuite(test: Test, serverAddr: string, runtime: string): void {
+/** The TLS terminator in front of the server (test/support/tls-terminator.mjs): its address and PEM texts. */
+export interface TlsTarget {
+  addr: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Reads the TLS target from NACOS_TLS_ADDR and NACOS_TLS_CA/CERT/KEY (PEM text), as the harness sets them. */
+export function tlsTargetFrom(env: (name: string) => string | undefined): TlsTarget | undefined {
+  const [addr, ca, cert, key] = ['NACOS_TLS_ADDR', 'NACOS_TLS_CA', 'NACOS_TLS_CERT', 'NACOS_TLS_KEY'].map(env);
+  return addr && ca && cert && key ? { addr, ca, cert, key } : undefined;
+}
+
+export function runtimeSuite(test: Test, serverAddr: string, runtime: string, tls?: TlsTarget): void {
   const id = (p: string) => `${runtime}-${p}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
   test(`${runtime}: MD5 gives RFC 1321's answers on this engine`, async () => {
@@ -62,6 +77,27 @@ export function runtimeSuite(test: Test, serverAddr: string, runtime: string): v
       assert.deepEqual(seen, ['r1', 'r2']);
     } finally {
       await config.shutdown();
+    }
+  });
+
+  test(`${runtime}: TLS with a private CA and a client certificate (nacos-edge/tls)`, async () => {
+    if (!tls) throw new Error('NACOS_TLS_ADDR and NACOS_TLS_CA/CERT/KEY are not set');
+    const withCert = tlsFetch({ ca: tls.ca, cert: tls.cert, key: tls.key });
+    const withoutCert = tlsFetch({ ca: tls.ca });
+    const options = { serverAddresses: `https://${tls.addr}`, logLevel: 'silent', timeoutMs: 3000 } as const;
+    const config = await NacosConfigService.createConfigService(createClientConfig({ ...options, fetch: withCert }));
+    const refused = await NacosConfigReader.createConfigReader(createClientConfig({ ...options, fetch: withoutCert }));
+    const untrusted = await NacosConfigReader.createConfigReader(createClientConfig(options));
+    try {
+      const dataId = id('tls');
+      await config.publishConfig({ dataId, content: 'over-tls' });
+      assert.equal(await config.getConfig({ dataId }), 'over-tls');
+      // The terminator demands a client certificate, and the global fetch does not trust the private CA.
+      assert.ok(isNacosError(await refused.getConfig({ dataId, snapshot: false }).catch((e: unknown) => e)), 'without a client certificate');
+      assert.ok(isNacosError(await untrusted.getConfig({ dataId, snapshot: false }).catch((e: unknown) => e)), 'without the private CA');
+    } finally {
+      await Promise.all([config.shutdown(), refused.shutdown(), untrusted.shutdown()]);
+      await Promise.all([withCert.close(), withoutCert.close()]);
     }
   });
 
