@@ -5,6 +5,7 @@
  *
  * Exit codes: 0 ok · 1 other error · 2 bad usage or input · 3 not found · 4 auth refused · 5 no server answered.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -27,6 +28,7 @@ import { isLoopbackHost } from '../util/loopback.js';
 import { messageOf } from '../errors.js';
 import { createStorage } from '../storage/fs.js';
 import { spasSigning } from '../transport/signing.js';
+import { tlsFetch } from '../tls.js';
 
 const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, auth: 4, unavailable: 5 } as const;
 
@@ -41,6 +43,9 @@ interface GlobalOptions {
   timeout?: string;
   json?: boolean;
   verbose?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 class CliError extends Error {
@@ -64,6 +69,9 @@ const program = new Command()
   .addOption(new Option('--secret-key <sk>', 'SK for Spas signing').env('NACOS_SECRET_KEY'))
   .addOption(new Option('--context-path <path>', 'API context path (default /nacos)').env('NACOS_CONTEXT_PATH'))
   .addOption(new Option('--timeout <ms>', 'request timeout in ms').default('5000'))
+  .addOption(new Option('--ca <file>', 'PEM file of the CA(s) that sign the servers\' certificates (https:// servers)').env('NACOS_TLS_CA'))
+  .addOption(new Option('--cert <file>', 'PEM file of the client certificate, for servers that check one (with --key)').env('NACOS_TLS_CERT'))
+  .addOption(new Option('--key <file>', 'PEM file of the client certificate\'s private key').env('NACOS_TLS_KEY'))
   .option('--json', 'machine-readable output (one JSON document, or one per line for watch)')
   .option('--verbose', 'log what the client does (stderr)')
   .showHelpAfterError()
@@ -83,12 +91,33 @@ function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}
     ...(g.accessKey ? { accessKey: g.accessKey, signer: spasSigning } : {}),
     ...(g.secretKey ? { secretKey: g.secretKey } : {}),
     ...(g.contextPath !== undefined ? { contextPath: g.contextPath } : {}),
+    ...tlsOptions(g),
     timeoutMs: timeout,
     // Warnings go to stderr: a value served from the snapshot because no server answered must not pass unseen.
     logLevel: g.verbose ? 'debug' : 'warn',
     logger: { debug: console.error, info: console.error, warn: console.error, error: console.error },
     ...extra,
   });
+}
+
+/** The PEM texts of --ca, --cert and --key; undefined when none is given. */
+function tlsFiles(g: GlobalOptions): { ca?: string; cert?: string; key?: string } | undefined {
+  if (g.ca === undefined && g.cert === undefined && g.key === undefined) return undefined;
+  const pem = (flag: string, file: string | undefined) => {
+    if (file === undefined) return {};
+    try {
+      return { [flag]: readFileSync(file, 'utf8') };
+    } catch (error) {
+      throw new CliError(`--${flag} ${file}: ${messageOf(error)}`, EXIT.usage);
+    }
+  };
+  return { ...pem('ca', g.ca), ...pem('cert', g.cert), ...pem('key', g.key) };
+}
+
+/** --ca, --cert, --key: a fetch that trusts the CA and presents the certificate (verification always on). */
+function tlsOptions(g: GlobalOptions): Partial<ClientConfigOptions> {
+  const files = tlsFiles(g);
+  return files ? { fetch: tlsFetch(files) } : {};
 }
 
 function print(g: GlobalOptions, human: string, json: unknown): void {
@@ -474,8 +503,11 @@ program
       console.error(`nacos-edge bridge: warning: listening on ${host} without TLS; put a TLS terminator in front of it (clients refuse a plain-http bridge off loopback)`);
     }
     const ipHeader = o.clientIpHeader;
+    const tls = tlsFiles(g);
     const bridge = createBridge({
       config: clientConfig(o.nacos ? { ...g, server: o.nacos } : g),
+      // The gRPC connections upstream trust the same CA and present the same certificate.
+      ...(tls ? { grpc: { tls } } : {}),
       token: o.token,
       ...(o.allowOrigin ? { allowOrigins: o.allowOrigin } : {}),
       ...(o.basePath ? { basePath: o.basePath } : {}),

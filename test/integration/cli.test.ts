@@ -2,18 +2,21 @@
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService } from '../../src/index.js';
 import { createStorage } from '../../src/storage/fs.js';
+import { startTlsTerminator } from '../support/tls-terminator.mjs';
 import { deadServerAddr, isV3, nacos, plainOptions, uniqueId, waitFor } from './helpers.js';
 
 let cli = '';
 beforeAll(async () => {
-  cli = join(mkdtempSync(join(tmpdir(), 'nacos-edge-cli-')), 'cli.mjs');
+  // Inside the project, as an installed package would be: its dependencies (undici for --ca) resolve from there.
+  mkdirSync(resolve('.nacos'), { recursive: true });
+  cli = join(mkdtempSync(join(resolve('.nacos'), 'cli-')), 'cli.mjs');
   await build({
     entryPoints: [resolve('src/cli/index.ts')],
     bundle: true,
@@ -218,6 +221,33 @@ describe('nacos-edge CLI', () => {
       const r = await run([...args, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: nacos-edge/);
+    }
+  }, 60_000);
+
+  it('--ca, --cert and --key reach a server behind TLS that checks client certificates; without them, exit 5', async () => {
+    const terminator = await startTlsTerminator({ target: nacos().serverAddr });
+    try {
+      const { dir } = terminator.certificates;
+      const tls = ['--ca', join(dir, 'ca.pem'), '--cert', join(dir, 'client.pem'), '--key', join(dir, 'client-key.pem')];
+      const server = ['--server', terminator.url];
+      const dataId = uniqueId('cli-tls');
+      expect(await run([...server, ...tls, 'config', 'publish', dataId, '--content', 'via tls'])).toMatchObject({ code: 0 });
+      const read = await runUntil([...server, ...tls, 'config', 'get', dataId], (x) => x.code === 0);
+      expect(read.stdout).toBe('via tls\n');
+      // The same from the environment, as a deployment sets it.
+      const fromEnv = await run([...server, 'config', 'get', dataId], { env: { NACOS_TLS_CA: join(dir, 'ca.pem'), NACOS_TLS_CERT: join(dir, 'client.pem'), NACOS_TLS_KEY: join(dir, 'client-key.pem') } });
+      expect([fromEnv.code, fromEnv.stdout]).toEqual([0, 'via tls\n']);
+      // An empty cache folder: the snapshot of the reads above would answer otherwise.
+      const empty = () => ['--cache-dir', mkdtempSync(join(tmpdir(), 'nacos-edge-cli-cache-'))];
+      expect((await run([...server, '--ca', join(dir, 'ca.pem'), 'config', 'get', dataId, ...empty()])).code).toBe(5);
+      expect((await run([...server, 'config', 'get', dataId, ...empty()])).code).toBe(5);
+      const missing = await run([...server, '--ca', join(dir, 'nope.pem'), 'config', 'get', dataId]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('nope.pem');
+      const halfPair = await run([...server, '--ca', join(dir, 'ca.pem'), '--cert', join(dir, 'client.pem'), 'config', 'get', dataId]);
+      expect(halfPair.code).toBe(2);
+    } finally {
+      await terminator.close();
     }
   }, 60_000);
 
