@@ -7,6 +7,7 @@
  * @module
  */
 import { createClientConfig, type ClientConfigOptions, type CredentialsProvider, type FetchLike } from '../client-config.js';
+import type { ConfigFilter } from '../config/filter.js';
 import { NacosConfigService, type PublishConfigParams } from '../config/config-service.js';
 import type { ConfigListener } from '../config/listeners.js';
 import { NacosError, NacosValidationError } from '../errors.js';
@@ -29,8 +30,13 @@ export interface NacosClientOptions {
   credentialsProvider?: CredentialsProvider;
   logLevel?: LogLevel;
   logger?: Logger;
-  /** Custom fetch: the way to use a proxy (e.g. undici's ProxyAgent) or custom TLS. */
+  /**
+   * Custom fetch: the seed's TLS options (a private CA, a client certificate) are `tlsFetch({ ca, cert, key })` from
+   * `nacos-edge/tls`; a proxy is a fetch that uses one (e.g. undici's ProxyAgent).
+   */
   fetch?: FetchLike;
+  /** Filters of every publish and read, e.g. encryption of `cipher-` dataIds (`nacos-edge/encryption`, `nacos-edge/kms`). */
+  configFilters?: readonly ConfigFilter[];
   /** Where failover entries and snapshots live (default in memory). */
   storage?: StoragePort;
 }
@@ -166,6 +172,7 @@ export class NacosClient {
       ...(o.logLevel ? { logLevel: o.logLevel } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
       ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(o.configFilters ? { configFilters: o.configFilters } : {}),
       ...(storage ? { storage } : o.storage ? { storage: o.storage } : {}),
       ...(s.defaultTimeout !== undefined ? { timeoutMs: Math.round(s.defaultTimeout * 1000) } : {}),
       ...(s.pullingTimeout !== undefined ? { longPollTimeoutMs: Math.round(s.pullingTimeout * 1000) } : {}),

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { aesEncryption } from '../../src/encryption.js';
 import { decryptWithDataKey } from '../../src/encryption/aes.js';
 import { grpcPush } from '../../src/grpc/index.js';
-import { createClientConfig, isNacosError, NacosConfigService, type ConfigFilter, type ConfigListener } from '../../src/index.js';
+import { createClientConfig, isNacosError, NacosClient, NacosConfigService, type ConfigFilter, type ConfigListener } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
 import { storageKey } from '../../src/storage/port.js';
 import { deadServerAddr, isV3, nacos, plainOptions, plainUrl, recordingFetch, recordingLogger, uniqueId, waitFor } from './helpers.js';
@@ -64,6 +64,25 @@ describe(`encrypted configs on ${nacos().version}`, () => {
     const reader = await service({ configFilters: [aesEncryption({ masterKey: masterKey(1) })] });
     expect(await reader.getConfig({ dataId })).toBe(secret);
     expect(await reader.getConfig({ dataId, format: 'properties' }).catch((e: unknown) => e)).toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
+  it('the v1-style NacosClient takes the same filters', async () => {
+    const login = isV3() ? { username: nacos().admin.username, password: nacos().admin.password } : {};
+    const client = new NacosClient(nacos().serverAddr, { logLevel: 'silent', ...login, configFilters: [aesEncryption({ masterKey: masterKey(6) })] });
+    try {
+      const dataId = uniqueId('cipher-aes-facade');
+      await client.publishConfig(dataId, 'DEFAULT_GROUP', 'facade=secret');
+      expect(await client.getConfig(dataId, 'DEFAULT_GROUP')).toBe('facade=secret');
+      const raw = await waitFor(async () => {
+        const r = await stored(dataId);
+        if (r.content === '') throw new Error('not stored yet');
+        return r;
+      }, { what: 'the stored config' });
+      expect(raw.content).toMatch(/^[0-9a-f]+$/);
+      expect(raw.encryptedDataKey).toMatch(/^nacos-edge:aes-gcm:/);
+    } finally {
+      await client.shutdown();
+    }
   });
 
   it('listeners get the content in clear, change after change; the snapshot holds only ciphertext', async () => {
