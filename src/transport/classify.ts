@@ -18,9 +18,6 @@ export type ApiGeneration =
   /** Only the v3 client + admin APIs, no HTTP listener: 3.2+ (or 3.x with compatibility off). */
   | 'v3';
 
-/** The identity of a server in caches: origin and context path (address-server refreshes make new objects). */
-export const serverKey = (server: ServerAddress): string => server.origin + server.contextPath;
-
 /** A short, single-line excerpt of a response body for error messages. */
 export function snippet(body: string): string {
   const text = body.trim().replace(/\s+/g, ' ');

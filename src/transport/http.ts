@@ -3,10 +3,10 @@ import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../
 import type { Logger } from '../logger.js';
 import { onAbort } from '../util/abort.js';
 import { login, LOGIN_TIMEOUT_MS, TokenManager } from './auth.js';
-import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
+import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
 import type { PushContext } from '../push/port.js';
 import type { ServerDiscovery } from './endpoint.js';
-import { ServerList, type ServerAddress } from './servers.js';
+import { serverKey, ServerList, type ServerAddress } from './servers.js';
 import { awaitShared } from './shared.js';
 import type { SignTarget } from './signing.js';
 
@@ -121,9 +121,8 @@ export class Transport implements PushContext {
   /** Sends `req` to the preferred server, moving on to the next on network errors, timeouts and retryable statuses. */
   async request(req: NacosRequest): Promise<NacosResponse> {
     const signal = req.signal;
-    const what = `${req.method} ${req.path}`;
-    if (signal?.aborted) throw abortError(signal, what);
-    if (this.#closed) throw shutdownReason();
+    const what = describeRequest(req);
+    this.#assertLive(signal, what);
     const candidates = req.server ? [req.server] : await this.resolvedServers(signal);
     if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the server list is empty (the address server returned no servers)');
     const retryOn = req.retryOn ?? DEFAULT_RETRY;
@@ -133,8 +132,7 @@ export class Transport implements PushContext {
       try {
         res = await this.#authenticatedSend(server, req);
       } catch (error) {
-        if (signal?.aborted) throw abortError(signal, what);
-        if (this.#closed) throw shutdownReason();
+        this.#assertLive(signal, what);
         if (isNacosError(error) && (error.code === 'NETWORK' || error.code === 'TIMEOUT')) {
           failures.push(error);
           continue;
@@ -154,6 +152,12 @@ export class Transport implements PushContext {
       return res;
     }
     throw new NacosUnavailableError(`no server answered ${what}`, failures);
+  }
+
+  /** Throws when the operation must end now: the caller's signal aborted (`what` names it) or the client shut down. */
+  #assertLive(signal: AbortSignal | undefined, what?: string): void {
+    if (signal?.aborted) throw abortError(signal, what);
+    if (this.#closed) throw shutdownReason();
   }
 
   // ---------------------------------------------------------------------------------- API generation
@@ -203,8 +207,7 @@ export class Transport implements PushContext {
         const generation = await this.generation(server, signal);
         return { server, generation };
       } catch (error) {
-        if (signal?.aborted) throw abortError(signal);
-        if (this.#closed) throw shutdownReason();
+        this.#assertLive(signal);
         if (isNacosError(error) && error.code !== 'UNAVAILABLE' && error.code !== 'NETWORK' && error.code !== 'TIMEOUT' && error.code !== 'SERVER') throw error;
         if (error instanceof NacosUnavailableError) failures.push(...error.causes);
         else failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
@@ -293,10 +296,10 @@ export class Transport implements PushContext {
       const response = await this.#fetch(url, init);
       return { status: response.status, headers: response.headers, body: await response.text(), server };
     } catch (error) {
-      if (req.signal?.aborted) throw abortError(req.signal, `${req.method} ${req.path}`);
-      if (this.#closed) throw shutdownReason();
-      if (timedOut) throw new NacosError('TIMEOUT', `${req.method} ${req.path} timed out after ${timeoutMs} ms`, { cause: error, server: server.origin });
-      throw new NacosError('NETWORK', `${req.method} ${req.path} failed: ${describeNetworkError(error)}`, { cause: error, server: server.origin });
+      const what = describeRequest(req);
+      this.#assertLive(req.signal, what);
+      if (timedOut) throw new NacosError('TIMEOUT', `${what} timed out after ${timeoutMs} ms`, { cause: error, server: server.origin });
+      throw new NacosError('NETWORK', `${what} failed: ${describeNetworkError(error)}`, { cause: error, server: server.origin });
     } finally {
       clearTimeout(timer);
       scope.release();
@@ -345,6 +348,8 @@ function encodeForm(text: string): string {
   // encodeURIComponent, then the form-encoding differences: space as '+', and !'()~ escaped like URLSearchParams does.
   return encodeURIComponent(text).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
+
+const describeRequest = (req: NacosRequest) => `${req.method} ${req.path}`;
 
 function shutdownReason(): NacosError {
   return new NacosError('ABORTED', 'client shut down');

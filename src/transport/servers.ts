@@ -8,6 +8,9 @@ export interface ServerAddress {
   readonly contextPath: string;
 }
 
+/** The identity of a server in caches: origin and context path (address-server refreshes make new objects). */
+export const serverKey = (server: ServerAddress): string => server.origin + server.contextPath;
+
 export const DEFAULT_PORT = 8848;
 export const DEFAULT_CONTEXT_PATH = '/nacos';
 
@@ -39,26 +42,20 @@ export function parseServerAddress(entry: string, defaultContextPath = DEFAULT_C
   }
   return {
     origin: `${scheme}://${host.toLowerCase()}:${port}`,
-    contextPath: path === undefined || path === '/' ? normalizeContextPath(defaultContextPath) : normalizeContextPath(path),
+    contextPath: normalizeContextPath(path === undefined || path === '/' ? defaultContextPath : path),
   };
 }
 
 /** Parses a comma- or semicolon-separated server list; duplicates are dropped, order is kept. */
 export function parseServerList(list: string | readonly string[], defaultContextPath = DEFAULT_CONTEXT_PATH): ServerAddress[] {
-  const entries = (typeof list === 'string' ? list.split(/[,;]/) : list.flatMap((s) => s.split(/[,;]/)))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const seen = new Set<string>();
-  const servers: ServerAddress[] = [];
-  for (const entry of entries) {
+  // By serverKey, first occurrence first (a Map keeps insertion order).
+  const servers = new Map<string, ServerAddress>();
+  for (const entry of [list].flat().flatMap((s) => s.split(/[,;]/).map((e) => e.trim()))) {
+    if (entry === '') continue;
     const server = parseServerAddress(entry, defaultContextPath);
-    const key = server.origin + server.contextPath;
-    if (!seen.has(key)) {
-      seen.add(key);
-      servers.push(server);
-    }
+    if (!servers.has(serverKey(server))) servers.set(serverKey(server), server);
   }
-  return servers;
+  return [...servers.values()];
 }
 
 /**
@@ -81,8 +78,8 @@ export class ServerList {
 
   /** Every server, preferred first, then the rest in list order (wrapping around). */
   ordered(): readonly ServerAddress[] {
-    const n = this.#servers.length;
-    this.#ordered ??= Array.from({ length: n }, (_, i) => this.#servers[(this.#preferred + i) % n] as ServerAddress);
+    const servers = this.#servers;
+    this.#ordered ??= [...servers.slice(this.#preferred), ...servers.slice(0, this.#preferred)];
     return this.#ordered;
   }
 
@@ -99,10 +96,9 @@ export class ServerList {
   replace(servers: readonly ServerAddress[]): void {
     if (servers.length === 0) return;
     const current = this.#servers[this.#preferred];
-    const same = (a: ServerAddress, b: ServerAddress | undefined) => b !== undefined && a.origin === b.origin && a.contextPath === b.contextPath;
     this.#servers = servers;
-    const index = servers.findIndex((s) => same(s, current));
-    this.#preferred = index < 0 ? 0 : index;
+    // Not listed (or no server before): the first one (findIndex's -1 becomes 0).
+    this.#preferred = Math.max(0, servers.findIndex((s) => current !== undefined && serverKey(s) === serverKey(current)));
     this.#ordered = undefined;
   }
 }
