@@ -1,7 +1,7 @@
 // What a server's answer means, decided in one place: whether it comes from Nacos at all, which API generation
 // it shows, whether a refused token should be renewed, and which NacosError a failed answer becomes.
 import { NacosError } from '../errors.js';
-import type { ServerAddress } from './servers.js';
+import { serverKey, type ServerAddress } from './servers.js';
 
 /** A server's answer. */
 export interface NacosResponse {
@@ -46,7 +46,7 @@ export function errorForStatus(res: NacosResponse, what: string): NacosError {
 /** The error for an answer that no Nacos server gives (a web page, another service on the port). */
 export function notNacos(res: NacosResponse, what: string): NacosError {
   const type = res.headers.get('content-type')?.split(';')[0];
-  return new NacosError('SERVER', `${what}: not a Nacos server at ${res.server.origin}${res.server.contextPath} (it answered HTTP ${res.status}${type ? `, ${type}` : ''}: ${snippet(res.body)})`, {
+  return new NacosError('SERVER', `${what}: not a Nacos server at ${serverKey(res.server)} (it answered HTTP ${res.status}${type ? `, ${type}` : ''}: ${snippet(res.body)})`, {
     status: res.status,
     server: res.server.origin,
   });
