@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { ClientConfig } from '../client-config.js';
 import { messageOf } from '../errors.js';
+import { onAbort } from '../util/abort.js';
 import type { OwnWrites } from '../util/own-writes.js';
 import { DEFAULT_GROUP, fn, groupSchema, dataIdSchema, parseOrThrow, signalSchema } from '../validation.js';
 import { keyFields, NacosConfigReader, typedFields, type TypedConfigOptions } from './config-reader.js';
@@ -110,8 +111,7 @@ export class NacosConfigWatcher extends NacosConfigReader {
     };
     const scope = this.transport.scope(p.signal);
     const stop = scope.signal;
-    const onStop = () => wake?.();
-    stop.addEventListener('abort', onStop, { once: true });
+    const unfollow = onAbort(stop, () => wake?.());
     try {
       await this.addListener(p.dataId, group, listener, { emitInitial: p.emitInitial ?? true, ...(p.signal ? { signal: p.signal } : {}) });
       // Without a current value to emit (absent config), the first delivery is a change.
@@ -139,7 +139,7 @@ export class NacosConfigWatcher extends NacosConfigReader {
         yield { content: next.content, md5: next.md5, source: next.source, value };
       }
     } finally {
-      stop.removeEventListener('abort', onStop);
+      unfollow();
       scope.release();
       if (!this.closed) await this.removeListener(p.dataId, group, listener);
     }
