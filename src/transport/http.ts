@@ -37,7 +37,7 @@ export interface NacosRequest {
   server?: ServerAddress | undefined;
 }
 
-const DEFAULT_RETRY = (status: number) => status === 500 || status === 502 || status === 503 || status === 504;
+const DEFAULT_RETRY = (status: number) => status >= 500 && status <= 504 && status !== 501;
 /** The config the API probe and liveness checks read: a cheap answer from every generation (absent: 404 or 410). */
 export const PROBE_QUERY = { dataId: 'nacos-edge.probe', group: 'DEFAULT_GROUP' };
 
@@ -208,7 +208,7 @@ export class Transport implements PushContext {
         return { server, generation };
       } catch (error) {
         this.#assertLive(signal);
-        if (isNacosError(error) && error.code !== 'UNAVAILABLE' && error.code !== 'NETWORK' && error.code !== 'TIMEOUT' && error.code !== 'SERVER') throw error;
+        if (isNacosError(error) && !['UNAVAILABLE', 'NETWORK', 'TIMEOUT', 'SERVER'].includes(error.code)) throw error;
         if (error instanceof NacosUnavailableError) failures.push(...error.causes);
         else failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
       }
@@ -228,8 +228,8 @@ export class Transport implements PushContext {
   #noticeContradiction(res: NacosResponse, path: string): void {
     const key = serverKey(res.server);
     const known = this.#known.get(key);
-    const pathGeneration: ApiGeneration | undefined = path.startsWith('/v1/') ? 'v1' : path.startsWith('/v3/') ? 'v3' : undefined;
-    if (!known || known !== pathGeneration || !contradictsGeneration(res, known)) return;
+    // Only a path of the known generation (`/v1/…`, `/v3/…`) can contradict it.
+    if (!known || !path.startsWith(`/${known}/`) || !contradictsGeneration(res, known)) return;
     this.log.info(`server ${res.server.origin} no longer answers its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
     this.#known.delete(key);
     this.#generations.delete(key);
