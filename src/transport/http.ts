@@ -124,7 +124,7 @@ export class Transport implements PushContext {
     const what = describeRequest(req);
     this.#assertLive(signal, what);
     const candidates = req.server ? [req.server] : await this.resolvedServers(signal);
-    if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the server list is empty (the address server returned no servers)');
+    if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the address server listed no servers');
     const retryOn = req.retryOn ?? DEFAULT_RETRY;
     const failures: NacosError[] = [];
     for (const server of candidates) {
@@ -220,7 +220,7 @@ export class Transport implements PushContext {
     const res = await this.request({ method: 'GET', path: '/v1/cs/configs', query: PROBE_QUERY, server, signal });
     const generation = this.learnGeneration(res);
     if (generation === undefined) throw notNacos(res, 'API probe');
-    this.log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
+    this.log.debug(`server ${server.origin} speaks the ${generation} API (probe: HTTP ${res.status})`);
     return generation;
   }
 
@@ -260,7 +260,7 @@ export class Transport implements PushContext {
     // once. A permission denial is final: a new login cannot cure it.
     if (!refusesToken(res)) return res;
     tokens.invalidate(token);
-    this.log.debug(`server ${server.origin} refused the access token; logging in again`);
+    this.log.debug(`server ${server.origin} refused the token; logging in again`);
     return this.#send(server, req, await tokens.token(req.signal));
   }
 
