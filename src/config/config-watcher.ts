@@ -12,7 +12,9 @@ import type { ConfigFormat, InferOutput, StandardSchemaV1 } from './typed.js';
 export type { ConfigChangeInfo, ConfigListener } from './listeners.js';
 export type { TickResult } from './sync.js';
 
-const listenerArgsSchema = z.object({
+// strictObject like every other schema (the object is built here, so strict changes nothing): z.object is one more
+// zod function in the bundle.
+const listenerArgsSchema = z.strictObject({
   dataId: dataIdSchema,
   group: groupSchema,
   listener: fn<ConfigListener>('must be a function (tenant, dataId, group, content) => void'),

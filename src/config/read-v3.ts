@@ -11,7 +11,7 @@ export async function v3Read(transport: Transport, key: ConfigKey, options: Call
   // The v3 client API reads the config that the server's gray rules pick for this client's address; it takes no
   // tag (3.0.3's handler never reads one), so a tag read would quietly return the main content.
   if (options.tag !== undefined) {
-    throw new NacosError('UNSUPPORTED', `${what} with tag "${options.tag}": Nacos 3.x's HTTP client API cannot read a tag (gray) variant`);
+    throw new NacosError('UNSUPPORTED', `${what} with tag "${options.tag}": the v3 client API cannot read tags (gray variants)`);
   }
   const res = await transport.request({
     method: 'GET',

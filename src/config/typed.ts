@@ -55,7 +55,7 @@ export function resolveFormat(explicit: ConfigFormat | undefined, serverType: st
 export function missingParser(format: ConfigFormat, what: string): NacosError {
   return new NacosError(
     'UNSUPPORTED',
-    `${what}: reading ${format} needs a ${format} parser: import { ${format} } from 'nacos-edge/${format}' and pass it to ClientConfigBuilder.parsers(${format})`,
+    `${what}: ${format} needs its parser: import { ${format} } from 'nacos-edge/${format}' and pass it to ClientConfigBuilder.parsers(${format})`,
   );
 }
 

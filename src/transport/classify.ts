@@ -39,14 +39,14 @@ export function errorForStatus(res: NacosResponse, what: string): NacosError {
   const detail = snippet(res.body);
   if (res.status === 401 || res.status === 403) return new NacosError('AUTH', `${what}: access denied (HTTP ${res.status}): ${detail}`, options);
   if (res.status === 404) return new NacosError('NOT_FOUND', `${what}: not found: ${detail}`, options);
-  if (res.status === 410 || res.status === 501) return new NacosError('UNSUPPORTED', `${what}: the server does not offer this API (HTTP ${res.status}): ${detail}`, options);
+  if (res.status === 410 || res.status === 501) return new NacosError('UNSUPPORTED', `${what}: the server has no such API (HTTP ${res.status}): ${detail}`, options);
   return new NacosError('SERVER', `${what}: HTTP ${res.status}: ${detail}`, options);
 }
 
 /** The error for an answer that no Nacos server gives (a web page, another service on the port). */
 export function notNacos(res: NacosResponse, what: string): NacosError {
   const type = res.headers.get('content-type')?.split(';')[0];
-  return new NacosError('SERVER', `${what}: not a Nacos server at ${serverKey(res.server)} (it answered HTTP ${res.status}${type ? `, ${type}` : ''}: ${snippet(res.body)})`, {
+  return new NacosError('SERVER', `${what}: not a Nacos server at ${serverKey(res.server)} (HTTP ${res.status}${type ? `, ${type}` : ''}: ${snippet(res.body)})`, {
     status: res.status,
     server: res.server.origin,
   });

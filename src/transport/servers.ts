@@ -32,7 +32,7 @@ export function parseServerAddress(entry: string, defaultContextPath = DEFAULT_C
   const text = entry.trim();
   const match = ADDRESS.exec(text);
   if (!match) {
-    const hint = /^[0-9A-Fa-f]*:[0-9A-Fa-f]*:/.test(text) ? ' (write IPv6 addresses in brackets, e.g. [::1]:8848)' : '';
+    const hint = /^[0-9A-Fa-f]*:[0-9A-Fa-f]*:/.test(text) ? ' (IPv6 goes in brackets: [::1]:8848)' : '';
     throw new NacosValidationError([{ path: 'serverAddresses', message: `"${entry}" is not host[:port] or http(s)://host[:port][/path]${hint}` }]);
   }
   const [, scheme = 'http', host = '', portText, path] = match;
