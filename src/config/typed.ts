@@ -29,25 +29,21 @@ type StandardResult<Output> =
 /** The output type of a Standard Schema. */
 export type InferOutput<S> = S extends StandardSchemaV1<infer O> ? O : unknown;
 
+/** The formats the server's type or a dataId's extension names (a Map: no prototype keys). */
+const FORMAT_NAMES = new Map<string | undefined, ConfigFormat>([
+  ['json', 'json'],
+  ['yaml', 'yaml'],
+  ['yml', 'yaml'],
+  ['properties', 'properties'],
+]);
+
 /**
  * The format of a config: the explicit one, else the server's type (`Config-Type`), else the dataId's
  * extension, else `text`.
  */
 export function resolveFormat(explicit: ConfigFormat | undefined, serverType: string | undefined, dataId: string): ConfigFormat {
   if (explicit) return explicit;
-  const byName = (name: string | undefined): ConfigFormat | undefined => {
-    switch (name?.toLowerCase()) {
-      case 'json':
-        return 'json';
-      case 'yaml':
-      case 'yml':
-        return 'yaml';
-      case 'properties':
-        return 'properties';
-      default:
-        return undefined;
-    }
-  };
+  const byName = (name: string | undefined) => FORMAT_NAMES.get(name?.toLowerCase());
   return byName(serverType) ?? byName(/\.([A-Za-z]+)$/.exec(dataId)?.[1]) ?? 'text';
 }
 

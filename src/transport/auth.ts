@@ -83,7 +83,7 @@ export class TokenManager {
   }
 }
 
-const V3_LOGIN_RETRY = (status: number) => status === 502 || status === 503 || status === 504;
+const V3_LOGIN_RETRY = (status: number) => status >= 502 && status <= 504;
 
 /**
  * How long a login is waited for, at least: the server hashes the password (BCrypt, ~100 ms of CPU each), so under
@@ -100,7 +100,7 @@ export async function login(transport: Transport, log: Logger, username: string,
   let res: NacosResponse | undefined;
   if (transport.knownPreferredGeneration() !== 'v3') res = await transport.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal, timeoutMs });
   let v3 = false;
-  if (!res || res.status === 404 || res.status === 405 || res.status === 410) {
+  if (!res || [404, 405, 410].includes(res.status)) {
     // Nacos 3.x answers a wrong password for a known user with a bare HTTP 500 ("No message available"; an unknown
     // user gets 403), so on this path a 500 is a refusal, not a server to rotate away from.
     res = await transport.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, timeoutMs, server: res?.server, retryOn: V3_LOGIN_RETRY });
