@@ -67,13 +67,16 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** `path: message; …` of `issues` (a path-less issue is its message alone), for error messages. */
+export const summarizeIssues = (issues: readonly ValidationIssue[]): string => issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+
 /** Bad input: thrown before any request is sent. `issues` names every offending field. */
 export class NacosValidationError extends NacosError {
   override name = 'NacosValidationError';
   readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[], context?: string) {
-    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    const summary = summarizeIssues(issues);
     super('VALIDATION', context ? `${context}: ${summary}` : summary);
     this.issues = issues;
   }

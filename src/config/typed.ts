@@ -1,4 +1,4 @@
-import { messageOf, NacosError, type ValidationIssue } from '../errors.js';
+import { messageOf, NacosError, summarizeIssues, type ValidationIssue } from '../errors.js';
 
 /** How config content is parsed for typed reads. `text` passes the string through. */
 export type ConfigFormat = 'json' | 'yaml' | 'properties' | 'text';
@@ -87,7 +87,7 @@ export async function validateWith<S extends StandardSchemaV1>(schema: S, value:
     path: (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'),
     message: issue.message,
   }));
-  const error = new NacosError('INVALID_CONTENT', `${what}: content does not match the schema: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
+  const error = new NacosError('INVALID_CONTENT', `${what}: content does not match the schema: ${summarizeIssues(issues)}`);
   Object.defineProperty(error, 'issues', { value: issues, enumerable: true });
   throw error;
 }
