@@ -102,10 +102,8 @@ export class NacosUnavailableError extends NacosError {
  * if (isNacosError(e, 'CAS_CONFLICT')) retryWithFreshMd5();
  */
 export function isNacosError(value: unknown, code?: NacosErrorCode): value is NacosError {
-  if (typeof value !== 'object' || value === null) return false;
-  const branded = (value as { [BRAND]?: unknown })[BRAND] === true;
-  if (!branded) return false;
-  return code === undefined || (value as NacosError).code === code;
+  // typeof null is 'object' too: `?.` covers it.
+  return typeof value === 'object' && (value as { [BRAND]?: unknown } | null)?.[BRAND] === true && (code === undefined || (value as NacosError).code === code);
 }
 
 /** True when `value` is a {@link NacosValidationError} from any realm. */

@@ -30,9 +30,10 @@ export async function v3Read(transport: Transport, key: ConfigKey, options: Call
   return {
     found: true,
     content,
-    md5: typeof data.md5 === 'string' && data.md5 !== '' ? data.md5 : configMd5(content),
+    // An empty md5 or data key is none.
+    md5: (typeof data.md5 === 'string' && data.md5) || configMd5(content),
     type: typeof data.contentType === 'string' ? data.contentType : undefined,
-    encryptedDataKey: typeof data.encryptedDataKey === 'string' && data.encryptedDataKey !== '' ? data.encryptedDataKey : undefined,
+    encryptedDataKey: (typeof data.encryptedDataKey === 'string' && data.encryptedDataKey) || undefined,
   };
 }
 

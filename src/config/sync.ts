@@ -184,10 +184,10 @@ export class ConfigSync {
 
   #batchEntries(batch: number): WatchedConfig[] {
     const size = this.#config.longPollBatchSize;
-    return this.#order.slice(batch * size, (batch + 1) * size).flatMap((id) => {
-      const entry = this.#watched.get(id);
-      return entry ? [entry] : [];
-    });
+    return this.#order
+      .slice(batch * size, (batch + 1) * size)
+      .map((id) => this.#watched.get(id))
+      .filter((entry) => entry !== undefined);
   }
 
   /** The loop of one batch of keys: long poll on v1 servers, md5 polling on servers without an HTTP listener. */
