@@ -19,9 +19,8 @@ const ADDRESS = /^(?:(https?):\/\/)?(\[[0-9A-Fa-f:.]+\]|[^\s:/?#[\]@]+)(?::(\d{1
 
 /** Normalises a context path: blank or `/` → `''`, otherwise one leading `/` and no trailing `/`. */
 export function normalizeContextPath(path: string): string {
-  const trimmed = path.trim().replace(/\/+$/, '');
-  if (trimmed === '') return '';
-  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  // Trailing slashes off, then a leading one onto anything left that lacks it.
+  return path.trim().replace(/\/+$/, '').replace(/^(?=[^/])/, '/');
 }
 
 /**
@@ -36,8 +35,9 @@ export function parseServerAddress(entry: string, defaultContextPath = DEFAULT_C
     throw new NacosValidationError([{ path: 'serverAddresses', message: `"${entry}" is not host[:port] or http(s)://host[:port][/path]${hint}` }]);
   }
   const [, scheme = 'http', host = '', portText, path] = match;
+  // At most five digits: always an integer.
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  if (port < 1 || port > 65535) {
     throw new NacosValidationError([{ path: 'serverAddresses', message: `"${entry}" has an invalid port` }]);
   }
   return {
