@@ -134,7 +134,7 @@ export class NacosConfigWatcher extends NacosConfigReader {
           try {
             value = next.md5 === '' ? undefined : await this.typed(next.content, p.format, next.type, p.dataId, p.schema, what);
           } catch (error) {
-            this.log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${messageOf(error)})`);
+            this.log.warn(`${what}: ignoring an invalid change; the last valid value stays (${messageOf(error)})`);
             continue;
           }
         }

@@ -79,7 +79,7 @@ export class ConfigSync {
           if (entry.size === 0) this.#unwatch(id);
           throw error;
         }
-        this.#log.warn(`addListener ${key.group}/${key.dataId}: no server answered; the listener will get the content once one does`);
+        this.#log.warn(`addListener ${key.group}/${key.dataId}: no server answered; the listener gets the content once one does`);
       }
     }
     if (!entry.add(listener, emitInitial)) return;

@@ -107,7 +107,7 @@ export async function login(transport: Transport, log: Logger, username: string,
     v3 = true;
   }
   if (res.status !== 200) {
-    const why = v3 && res.status === 500 ? 'refused (HTTP 500, how Nacos 3.x refuses a bad password)' : `failed (HTTP ${res.status})`;
+    const why = v3 && res.status === 500 ? 'refused (HTTP 500: Nacos 3.x on a bad password)' : `failed (HTTP ${res.status})`;
     throw new NacosError('AUTH', `login as "${username}" ${why}: ${snippet(res.body)}`, { status: res.status, server: res.server.origin });
   }
   type Answer = { accessToken?: unknown; tokenTtl?: unknown; data?: Answer };

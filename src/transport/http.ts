@@ -230,7 +230,7 @@ export class Transport implements PushContext {
     const known = this.#known.get(key);
     // Only a path of the known generation (`/v1/…`, `/v3/…`) can contradict it.
     if (!known || !path.startsWith(`/${known}/`) || !contradictsGeneration(res, known)) return;
-    this.log.info(`server ${res.server.origin} no longer answers its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
+    this.log.info(`server ${res.server.origin} lost its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
     this.#known.delete(key);
     this.#generations.delete(key);
   }
