@@ -139,12 +139,10 @@ export class Transport implements PushContext {
         }
         throw error;
       }
-      if (isWebPage(res)) {
-        failures.push(notNacos(res, what));
-        continue;
-      }
-      if (retryOn(res.status, res.body, res.headers)) {
-        failures.push(res.status < 300 ? notNacos(res, what) : new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
+      // A web page, or an answer retryOn refuses: a 2xx (or any web page) is no Nacos answer, the rest a server error.
+      const webPage = isWebPage(res);
+      if (webPage || retryOn(res.status, res.body, res.headers)) {
+        failures.push(webPage || res.status < 300 ? notNacos(res, what) : new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
         continue;
       }
       this.#noticeContradiction(res, req.path);
@@ -209,8 +207,7 @@ export class Transport implements PushContext {
       } catch (error) {
         this.#assertLive(signal);
         if (isNacosError(error) && !['UNAVAILABLE', 'NETWORK', 'TIMEOUT', 'SERVER'].includes(error.code)) throw error;
-        if (error instanceof NacosUnavailableError) failures.push(...error.causes);
-        else failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
+        failures.push(...(error instanceof NacosUnavailableError ? error.causes : [isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error })]));
       }
     }
     throw new NacosUnavailableError('no server answered the API probe', failures);
