@@ -275,12 +275,13 @@ export class Transport implements PushContext {
     }
     const search = formEncode(query);
     const url = `${server.origin}${server.contextPath}${req.path}${search ? `?${search}` : ''}`;
-    let body: string | undefined;
+    const init: RequestInit = { method: req.method, headers };
     if (req.form) {
-      body = formEncode(req.form);
+      init.body = formEncode(req.form);
       headers['Content-Type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
     }
     const scope = this.scope(req.signal);
+    init.signal = scope.signal;
     const timeoutMs = req.timeoutMs ?? this.config.timeoutMs;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -288,8 +289,6 @@ export class Transport implements PushContext {
       scope.abort();
     }, timeoutMs);
     try {
-      const init: RequestInit = { method: req.method, headers, signal: scope.signal };
-      if (body !== undefined) init.body = body;
       const response = await this.#fetch(url, init);
       return { status: response.status, headers: response.headers, body: await response.text(), server };
     } catch (error) {
