@@ -105,7 +105,8 @@ export class NacosConfigWatcher extends NacosConfigReader {
     // growing backlog. Each change carries the md5 and type that came with its content.
     let waiting: { content: string; md5: string; type: string | undefined; source: 'initial' | 'change' } | undefined;
     let wake: (() => void) | undefined;
-    let first = p.emitInitial ?? true;
+    const emitInitial = p.emitInitial ?? true;
+    let first = emitInitial;
     const listener: ConfigListener = (_tenant, _dataId, _group, content, change) => {
       waiting = { content, md5: change.md5, type: change.type, source: first ? 'initial' : 'change' };
       first = false;
@@ -115,7 +116,7 @@ export class NacosConfigWatcher extends NacosConfigReader {
     const stop = scope.signal;
     const unfollow = onAbort(stop, () => wake?.());
     try {
-      await this.addListener(p.dataId, group, listener, { emitInitial: p.emitInitial ?? true, ...(p.signal ? { signal: p.signal } : {}) });
+      await this.addListener(p.dataId, group, listener, { emitInitial, ...(p.signal && { signal: p.signal }) });
       // Without a current value to emit (absent config), the first delivery is a change.
       if (waiting === undefined) first = false;
       while (!stop.aborted) {
