@@ -46,9 +46,11 @@ export interface NacosErrorOptions {
 /** The base of the error family. */
 export class NacosError extends Error {
   override name = 'NacosError';
-  readonly code: NacosErrorCode;
-  readonly status: number | undefined;
-  readonly server: string | undefined;
+  // Fields set in the constructor are `declare`d: no class-field definition (to undefined) is emitted before it
+  // sets them, and the properties keep their order.
+  declare readonly code: NacosErrorCode;
+  declare readonly status: number | undefined;
+  declare readonly server: string | undefined;
   declare readonly [BRAND]: true;
 
   constructor(code: NacosErrorCode, message: string, options: NacosErrorOptions = {}) {
@@ -73,7 +75,7 @@ export const summarizeIssues = (issues: readonly ValidationIssue[]): string => i
 /** Bad input: thrown before any request is sent. `issues` names every offending field. */
 export class NacosValidationError extends NacosError {
   override name = 'NacosValidationError';
-  readonly issues: readonly ValidationIssue[];
+  declare readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[], context?: string) {
     const summary = summarizeIssues(issues);
@@ -85,7 +87,7 @@ export class NacosValidationError extends NacosError {
 /** Every server failed. `causes` lists one error per server, in the order they were tried. */
 export class NacosUnavailableError extends NacosError {
   override name = 'NacosUnavailableError';
-  readonly causes: readonly NacosError[];
+  declare readonly causes: readonly NacosError[];
 
   constructor(message: string, causes: readonly NacosError[]) {
     super('UNAVAILABLE', `${message}: ${causes.map((c) => `${c.server ?? '?'} → ${c.message}`).join('; ')}`, {

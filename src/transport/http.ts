@@ -50,9 +50,9 @@ export const PROBE_QUERY = { dataId: 'nacos-edge.probe', group: 'DEFAULT_GROUP' 
  * with a secret in it.
  */
 export class Transport implements PushContext {
-  readonly servers: ServerList;
-  readonly config: ClientConfig;
-  readonly log: Logger;
+  declare readonly servers: ServerList;
+  declare readonly config: ClientConfig;
+  declare readonly log: Logger;
   /** Made on the first request when a username is configured. */
   #tokens: TokenManager | undefined;
   readonly #fetch: FetchLike;
