@@ -34,10 +34,14 @@ export class TokenManager {
   #pending: Promise<AccessToken> | undefined;
   #failure: { error: unknown; until: number } | undefined;
 
-  constructor(
-    private readonly login: LoginFn,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private declare readonly login: LoginFn;
+  private declare readonly now: () => number;
+
+  // Declared fields set here (no class-field definitions emitted before the assignments).
+  constructor(login: LoginFn, now: () => number = Date.now) {
+    this.login = login;
+    this.now = now;
+  }
 
   /** A valid token, logging in when there is none or it is due for refresh. */
   async token(signal?: AbortSignal): Promise<string> {
