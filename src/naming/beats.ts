@@ -27,16 +27,19 @@ export class BeatScheduler {
   #round: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(
-    private readonly options: {
-      beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
-      /** Makes the signal of one round (the transport's scope: aborted on shutdown). */
-      scope: (signal?: AbortSignal) => { signal: AbortSignal; release: () => void };
-      concurrency: number;
-      autoStart: boolean;
-      log: Logger;
-    },
-  ) {}
+  private declare readonly options: {
+    beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
+    /** Makes the signal of one round (the transport's scope: aborted on shutdown). */
+    scope: (signal?: AbortSignal) => { signal: AbortSignal; release: () => void };
+    concurrency: number;
+    autoStart: boolean;
+    log: Logger;
+  };
+
+  // A declared field set here (no class-field definition emitted before the assignment).
+  constructor(options: BeatScheduler['options']) {
+    this.options = options;
+  }
 
   /** Disarms the timer for good; a round in flight ends through its own signal. */
   stop(): void {
