@@ -52,8 +52,8 @@ export interface ConfigChange<T = string> {
  * {@link NacosConfigWatcher.createConfigWatcher}; nothing runs until you call it.
  */
 export class NacosConfigWatcher extends NacosConfigReader {
-  /** @internal */
-  protected readonly sync: ConfigSync;
+  /** @internal Declared: set by the constructor, with no class-field definition emitted before. */
+  protected declare readonly sync: ConfigSync;
 
   /** `ownWrites`: a client that writes waits in its reads and deliveries for its own writes to show. */
   protected constructor(config: ClientConfig, ownWrites?: OwnWrites<string>) {
