@@ -233,13 +233,13 @@ export class ConfigSync {
           if (entries.every((e) => e.md5 !== undefined)) await sleep(jitter(this.#config.pollIntervalMs), signal);
           await this.#refresh(this.#batchEntries(batch).map((e) => e.key), signal);
         }
-        if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
+        if (this.#failures > 0) this.#log.info(`config sync back after ${this.#failures} failed attempt(s)`);
         this.#failures = 0;
       } catch (error) {
         if (closed.aborted) return;
         if (signal.aborted) continue;
         // The first failure is a warning; the ones after it while the outage lasts, debug lines.
-        this.#log[++this.#failures === 1 ? 'warn' : 'debug'](`config sync failed (attempt ${this.#failures}); retrying with backoff: ${messageOf(error)}`);
+        this.#log[++this.#failures === 1 ? 'warn' : 'debug'](`config sync failed (attempt ${this.#failures}), backing off: ${messageOf(error)}`);
         try {
           await sleep(backoffMs(this.#failures), signal);
         } catch {
