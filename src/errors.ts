@@ -46,9 +46,11 @@ export interface NacosErrorOptions {
 /** The base of the error family. */
 export class NacosError extends Error {
   override name = 'NacosError';
-  readonly code: NacosErrorCode;
-  readonly status: number | undefined;
-  readonly server: string | undefined;
+  // Fields set in the constructor are `declare`d: no class-field definition (to undefined) is emitted before it
+  // sets them, and the properties keep their order.
+  declare readonly code: NacosErrorCode;
+  declare readonly status: number | undefined;
+  declare readonly server: string | undefined;
   declare readonly [BRAND]: true;
 
   constructor(code: NacosErrorCode, message: string, options: NacosErrorOptions = {}) {
@@ -67,13 +69,16 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** `path: message; …` of `issues` (a path-less issue is its message alone), for error messages. */
+export const summarizeIssues = (issues: readonly ValidationIssue[]): string => issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+
 /** Bad input: thrown before any request is sent. `issues` names every offending field. */
 export class NacosValidationError extends NacosError {
   override name = 'NacosValidationError';
-  readonly issues: readonly ValidationIssue[];
+  declare readonly issues: readonly ValidationIssue[];
 
   constructor(issues: readonly ValidationIssue[], context?: string) {
-    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    const summary = summarizeIssues(issues);
     super('VALIDATION', context ? `${context}: ${summary}` : summary);
     this.issues = issues;
   }
@@ -82,7 +87,7 @@ export class NacosValidationError extends NacosError {
 /** Every server failed. `causes` lists one error per server, in the order they were tried. */
 export class NacosUnavailableError extends NacosError {
   override name = 'NacosUnavailableError';
-  readonly causes: readonly NacosError[];
+  declare readonly causes: readonly NacosError[];
 
   constructor(message: string, causes: readonly NacosError[]) {
     super('UNAVAILABLE', `${message}: ${causes.map((c) => `${c.server ?? '?'} → ${c.message}`).join('; ')}`, {
@@ -99,10 +104,8 @@ export class NacosUnavailableError extends NacosError {
  * if (isNacosError(e, 'CAS_CONFLICT')) retryWithFreshMd5();
  */
 export function isNacosError(value: unknown, code?: NacosErrorCode): value is NacosError {
-  if (typeof value !== 'object' || value === null) return false;
-  const branded = (value as { [BRAND]?: unknown })[BRAND] === true;
-  if (!branded) return false;
-  return code === undefined || (value as NacosError).code === code;
+  // typeof null is 'object' too: `?.` covers it.
+  return typeof value === 'object' && (value as { [BRAND]?: unknown } | null)?.[BRAND] === true && (code === undefined || (value as NacosError).code === code);
 }
 
 /** True when `value` is a {@link NacosValidationError} from any realm. */

@@ -16,14 +16,15 @@ export interface Logger {
 /** Minimum level that is passed to the logger. `silent` passes nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/** The levels by rank, lowest first; the first four are the Logger's methods. */
+const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 /** Wraps `target` so that messages below `level` are dropped and every message carries a `[nacos-edge]` prefix. */
 export function leveledLogger(target: Logger, level: LogLevel): Logger {
-  const min = RANK[level];
-  const emit =
-    (method: keyof Logger, rank: number) =>
-    (message: string, ...details: unknown[]): void => {
+  const min = LEVELS.indexOf(level);
+  const logger = {} as Logger;
+  (LEVELS.slice(0, 4) as (keyof Logger)[]).forEach((method, rank) => {
+    logger[method] = (message: string, ...details: unknown[]): void => {
       if (rank < min) return;
       try {
         target[method](`[nacos-edge] ${message}`, ...details);
@@ -31,10 +32,6 @@ export function leveledLogger(target: Logger, level: LogLevel): Logger {
         // A broken logger must never break the client.
       }
     };
-  return {
-    debug: emit('debug', RANK.debug),
-    info: emit('info', RANK.info),
-    warn: emit('warn', RANK.warn),
-    error: emit('error', RANK.error),
-  };
+  });
+  return logger;
 }

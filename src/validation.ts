@@ -79,14 +79,9 @@ type Issue = z.core.$ZodIssue;
 // No z.enum or z.literal is used (oneOf's issues carry their message), so no issue has code invalid_value.
 function describe(issue: Issue): string {
   if (issue.message && issue.message !== 'Invalid input') return issue.message;
-  switch (issue.code) {
-    case 'invalid_type':
-      return `must be ${issue.expected}`;
-    case 'unrecognized_keys':
-      return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-    default:
-      return 'is invalid';
-  }
+  if (issue.code === 'invalid_type') return `must be ${issue.expected}`;
+  if (issue.code === 'unrecognized_keys') return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  return 'is invalid';
 }
 
 /** Converts zod issues into the library's own issue shape. */

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { ClientConfig } from '../client-config.js';
 import { messageOf } from '../errors.js';
+import { onAbort } from '../util/abort.js';
 import type { OwnWrites } from '../util/own-writes.js';
 import { DEFAULT_GROUP, fn, groupSchema, dataIdSchema, parseOrThrow, signalSchema } from '../validation.js';
 import { keyFields, NacosConfigReader, typedFields, type TypedConfigOptions } from './config-reader.js';
@@ -11,7 +12,9 @@ import type { ConfigFormat, InferOutput, StandardSchemaV1 } from './typed.js';
 export type { ConfigChangeInfo, ConfigListener } from './listeners.js';
 export type { TickResult } from './sync.js';
 
-const listenerArgsSchema = z.object({
+// strictObject like every other schema (the object is built here, so strict changes nothing): z.object is one more
+// zod function in the bundle.
+const listenerArgsSchema = z.strictObject({
   dataId: dataIdSchema,
   group: groupSchema,
   listener: fn<ConfigListener>('must be a function (tenant, dataId, group, content) => void'),
@@ -49,8 +52,8 @@ export interface ConfigChange<T = string> {
  * {@link NacosConfigWatcher.createConfigWatcher}; nothing runs until you call it.
  */
 export class NacosConfigWatcher extends NacosConfigReader {
-  /** @internal */
-  protected readonly sync: ConfigSync;
+  /** @internal Declared: set by the constructor, with no class-field definition emitted before. */
+  protected declare readonly sync: ConfigSync;
 
   /** `ownWrites`: a client that writes waits in its reads and deliveries for its own writes to show. */
   protected constructor(config: ClientConfig, ownWrites?: OwnWrites<string>) {
@@ -102,7 +105,8 @@ export class NacosConfigWatcher extends NacosConfigReader {
     // growing backlog. Each change carries the md5 and type that came with its content.
     let waiting: { content: string; md5: string; type: string | undefined; source: 'initial' | 'change' } | undefined;
     let wake: (() => void) | undefined;
-    let first = p.emitInitial ?? true;
+    const emitInitial = p.emitInitial ?? true;
+    let first = emitInitial;
     const listener: ConfigListener = (_tenant, _dataId, _group, content, change) => {
       waiting = { content, md5: change.md5, type: change.type, source: first ? 'initial' : 'change' };
       first = false;
@@ -110,10 +114,9 @@ export class NacosConfigWatcher extends NacosConfigReader {
     };
     const scope = this.transport.scope(p.signal);
     const stop = scope.signal;
-    const onStop = () => wake?.();
-    stop.addEventListener('abort', onStop, { once: true });
+    const unfollow = onAbort(stop, () => wake?.());
     try {
-      await this.addListener(p.dataId, group, listener, { emitInitial: p.emitInitial ?? true, ...(p.signal ? { signal: p.signal } : {}) });
+      await this.addListener(p.dataId, group, listener, { emitInitial, ...(p.signal && { signal: p.signal }) });
       // Without a current value to emit (absent config), the first delivery is a change.
       if (waiting === undefined) first = false;
       while (!stop.aborted) {
@@ -132,14 +135,14 @@ export class NacosConfigWatcher extends NacosConfigReader {
           try {
             value = next.md5 === '' ? undefined : await this.typed(next.content, p.format, next.type, p.dataId, p.schema, what);
           } catch (error) {
-            this.log.warn(`${what}: ignoring an invalid change; the last valid value stays current (${messageOf(error)})`);
+            this.log.warn(`${what}: ignoring an invalid change; the last valid value stays (${messageOf(error)})`);
             continue;
           }
         }
         yield { content: next.content, md5: next.md5, source: next.source, value };
       }
     } finally {
-      stop.removeEventListener('abort', onStop);
+      unfollow();
       scope.release();
       if (!this.closed) await this.removeListener(p.dataId, group, listener);
     }

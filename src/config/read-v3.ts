@@ -11,7 +11,7 @@ export async function v3Read(transport: Transport, key: ConfigKey, options: Call
   // The v3 client API reads the config that the server's gray rules pick for this client's address; it takes no
   // tag (3.0.3's handler never reads one), so a tag read would quietly return the main content.
   if (options.tag !== undefined) {
-    throw new NacosError('UNSUPPORTED', `${what} with tag "${options.tag}": Nacos 3.x's HTTP client API cannot read a tag (gray) variant`);
+    throw new NacosError('UNSUPPORTED', `${what} with tag "${options.tag}": the v3 client API cannot read tags (gray variants)`);
   }
   const res = await transport.request({
     method: 'GET',
@@ -30,9 +30,10 @@ export async function v3Read(transport: Transport, key: ConfigKey, options: Call
   return {
     found: true,
     content,
-    md5: typeof data.md5 === 'string' && data.md5 !== '' ? data.md5 : configMd5(content),
+    // An empty md5 or data key is none.
+    md5: (typeof data.md5 === 'string' && data.md5) || configMd5(content),
     type: typeof data.contentType === 'string' ? data.contentType : undefined,
-    encryptedDataKey: typeof data.encryptedDataKey === 'string' && data.encryptedDataKey !== '' ? data.encryptedDataKey : undefined,
+    encryptedDataKey: (typeof data.encryptedDataKey === 'string' && data.encryptedDataKey) || undefined,
   };
 }
 

@@ -79,7 +79,7 @@ export class ConfigSync {
           if (entry.size === 0) this.#unwatch(id);
           throw error;
         }
-        this.#log.warn(`addListener ${key.group}/${key.dataId}: no server answered; the listener will get the content once one does`);
+        this.#log.warn(`addListener ${key.group}/${key.dataId}: no server answered; the listener gets the content once one does`);
       }
     }
     if (!entry.add(listener, emitInitial)) return;
@@ -184,10 +184,10 @@ export class ConfigSync {
 
   #batchEntries(batch: number): WatchedConfig[] {
     const size = this.#config.longPollBatchSize;
-    return this.#order.slice(batch * size, (batch + 1) * size).flatMap((id) => {
-      const entry = this.#watched.get(id);
-      return entry ? [entry] : [];
-    });
+    return this.#order
+      .slice(batch * size, (batch + 1) * size)
+      .map((id) => this.#watched.get(id))
+      .filter((entry) => entry !== undefined);
   }
 
   /** The loop of one batch of keys: long poll on v1 servers, md5 polling on servers without an HTTP listener. */
@@ -233,13 +233,13 @@ export class ConfigSync {
           if (entries.every((e) => e.md5 !== undefined)) await sleep(jitter(this.#config.pollIntervalMs), signal);
           await this.#refresh(this.#batchEntries(batch).map((e) => e.key), signal);
         }
-        if (this.#failures > 0) this.#log.info(`config sync recovered after ${this.#failures} failed attempt(s)`);
+        if (this.#failures > 0) this.#log.info(`config sync back after ${this.#failures} failed attempt(s)`);
         this.#failures = 0;
       } catch (error) {
         if (closed.aborted) return;
         if (signal.aborted) continue;
         // The first failure is a warning; the ones after it while the outage lasts, debug lines.
-        this.#log[++this.#failures === 1 ? 'warn' : 'debug'](`config sync failed (attempt ${this.#failures}); retrying with backoff: ${messageOf(error)}`);
+        this.#log[++this.#failures === 1 ? 'warn' : 'debug'](`config sync failed (attempt ${this.#failures}), backing off: ${messageOf(error)}`);
         try {
           await sleep(backoffMs(this.#failures), signal);
         } catch {

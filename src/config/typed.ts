@@ -1,4 +1,4 @@
-import { messageOf, NacosError, type ValidationIssue } from '../errors.js';
+import { messageOf, NacosError, summarizeIssues, type ValidationIssue } from '../errors.js';
 
 /** How config content is parsed for typed reads. `text` passes the string through. */
 export type ConfigFormat = 'json' | 'yaml' | 'properties' | 'text';
@@ -29,25 +29,21 @@ type StandardResult<Output> =
 /** The output type of a Standard Schema. */
 export type InferOutput<S> = S extends StandardSchemaV1<infer O> ? O : unknown;
 
+/** The formats the server's type or a dataId's extension names (a Map: no prototype keys). */
+const FORMAT_NAMES = new Map<string | undefined, ConfigFormat>([
+  ['json', 'json'],
+  ['yaml', 'yaml'],
+  ['yml', 'yaml'],
+  ['properties', 'properties'],
+]);
+
 /**
  * The format of a config: the explicit one, else the server's type (`Config-Type`), else the dataId's
  * extension, else `text`.
  */
 export function resolveFormat(explicit: ConfigFormat | undefined, serverType: string | undefined, dataId: string): ConfigFormat {
   if (explicit) return explicit;
-  const byName = (name: string | undefined): ConfigFormat | undefined => {
-    switch (name?.toLowerCase()) {
-      case 'json':
-        return 'json';
-      case 'yaml':
-      case 'yml':
-        return 'yaml';
-      case 'properties':
-        return 'properties';
-      default:
-        return undefined;
-    }
-  };
+  const byName = (name: string | undefined) => FORMAT_NAMES.get(name?.toLowerCase());
   return byName(serverType) ?? byName(/\.([A-Za-z]+)$/.exec(dataId)?.[1]) ?? 'text';
 }
 
@@ -55,7 +51,7 @@ export function resolveFormat(explicit: ConfigFormat | undefined, serverType: st
 export function missingParser(format: ConfigFormat, what: string): NacosError {
   return new NacosError(
     'UNSUPPORTED',
-    `${what}: reading ${format} needs a ${format} parser: import { ${format} } from 'nacos-edge/${format}' and pass it to ClientConfigBuilder.parsers(${format})`,
+    `${what}: ${format} needs its parser: import { ${format} } from 'nacos-edge/${format}' and pass it to ClientConfigBuilder.parsers(${format})`,
   );
 }
 
@@ -91,7 +87,7 @@ export async function validateWith<S extends StandardSchemaV1>(schema: S, value:
     path: (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'),
     message: issue.message,
   }));
-  const error = new NacosError('INVALID_CONTENT', `${what}: content does not match the schema: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
+  const error = new NacosError('INVALID_CONTENT', `${what}: content does not match the schema: ${summarizeIssues(issues)}`);
   Object.defineProperty(error, 'issues', { value: issues, enumerable: true });
   throw error;
 }

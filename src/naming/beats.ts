@@ -23,28 +23,22 @@ export class BeatScheduler {
   readonly #tasks = new Map<string, BeatTask>();
   /** Beats on the wire, by task key: a deregistration waits for them (a late full beat would re-create the instance). */
   readonly #inFlight = new Map<string, Promise<void>>();
-  readonly #beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
-  readonly #scope: (signal?: AbortSignal) => { signal: AbortSignal; release: () => void };
-  readonly #concurrency: number;
-  readonly #autoStart: boolean;
-  readonly #log: Logger;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #round: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(options: {
+  private declare readonly options: {
     beat: (task: BeatTask, signal: AbortSignal) => Promise<void>;
     /** Makes the signal of one round (the transport's scope: aborted on shutdown). */
     scope: (signal?: AbortSignal) => { signal: AbortSignal; release: () => void };
     concurrency: number;
     autoStart: boolean;
     log: Logger;
-  }) {
-    this.#beat = options.beat;
-    this.#scope = options.scope;
-    this.#concurrency = options.concurrency;
-    this.#autoStart = options.autoStart;
-    this.#log = options.log;
+  };
+
+  // A declared field set here (no class-field definition emitted before the assignment).
+  constructor(options: BeatScheduler['options']) {
+    this.options = options;
   }
 
   /** Disarms the timer for good; a round in flight ends through its own signal. */
@@ -98,7 +92,7 @@ export class BeatScheduler {
   /** Beats every instance once, now (Workers: call from a Cron Trigger). */
   async beatAll(signal?: AbortSignal): Promise<number> {
     const tasks = [...this.#tasks.values()];
-    const scope = this.#scope(signal);
+    const scope = this.options.scope(signal);
     try {
       await this.#send(tasks, scope.signal);
     } finally {
@@ -118,7 +112,7 @@ export class BeatScheduler {
   }
 
   #arm(): void {
-    if (!this.#autoStart || this.#stopped || this.#round) return;
+    if (!this.options.autoStart || this.#stopped || this.#round) return;
     this.#disarm();
     let next = Infinity;
     for (const task of this.#tasks.values()) next = Math.min(next, task.dueAt);
@@ -136,7 +130,7 @@ export class BeatScheduler {
     // Beats due within the next 50 ms go out in this round, so near-simultaneous ones share a wake-up.
     const horizon = Date.now() + 50;
     const due = [...this.#tasks.values()].filter((t) => t.dueAt <= horizon);
-    const scope = this.#scope();
+    const scope = this.options.scope();
     try {
       await this.#send(due, scope.signal);
     } finally {
@@ -147,16 +141,16 @@ export class BeatScheduler {
   async #send(tasks: readonly BeatTask[], signal: AbortSignal): Promise<void> {
     await eachBounded(
       tasks,
-      this.#concurrency,
+      this.options.concurrency,
       async (task) => {
         if (this.#tasks.get(task.key) !== task) return;
-        const beat = this.#beat(task, signal);
+        const beat = this.options.beat(task, signal);
         this.#inFlight.set(task.key, beat);
         try {
           await beat;
         } catch (error) {
           if (signal.aborted) return;
-          this.#log.warn(`heartbeat of ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}) failed; next try in ${task.intervalMs} ms: ${messageOf(error)}`);
+          this.options.log.warn(`heartbeat of ${task.fields.ip}:${task.fields.port} (${task.fields.serviceName}) failed; next try in ${task.intervalMs} ms: ${messageOf(error)}`);
         } finally {
           if (this.#inFlight.get(task.key) === beat) this.#inFlight.delete(task.key);
         }

@@ -61,14 +61,12 @@ const metadataSchema = z.custom<Record<string, string>>(
 );
 
 function preservedTimingsConsistent(m: Record<string, string>): boolean {
-  const read = (k: string) => (m[k] === undefined ? undefined : Number(m[k]));
-  const interval = read('preserved.heart.beat.interval');
-  const timeout = read('preserved.heart.beat.timeout');
-  const deleteTimeout = read('preserved.ip.delete.timeout');
-  for (const v of [interval, timeout, deleteTimeout]) if (v !== undefined && !(Number.isInteger(v) && v > 0)) return false;
-  if (interval !== undefined && timeout !== undefined && interval > timeout) return false;
-  if (interval !== undefined && deleteTimeout !== undefined && interval > deleteTimeout) return false;
-  return true;
+  const [interval, timeout, deleteTimeout] = ['preserved.heart.beat.interval', 'preserved.heart.beat.timeout', 'preserved.ip.delete.timeout'].map((k) =>
+    m[k] === undefined ? undefined : Number(m[k]),
+  );
+  const valid = (v: number | undefined) => v === undefined || (Number.isInteger(v) && v > 0);
+  // A comparison with an absent (undefined) one is false: nothing to exceed.
+  return valid(interval) && valid(timeout) && valid(deleteTimeout) && !(interval! > timeout!) && !(interval! > deleteTimeout!);
 }
 
 const serviceFields = { serviceName: serviceNameSchema, groupName: z.optional(groupSchema), signal: signalSchema };

@@ -68,6 +68,15 @@ function body(f: InstanceFields, generation: ApiGeneration) {
   };
 }
 
+/** The JSON of a 200 answer; one that is not JSON is a SERVER error. */
+function parseJson<T>(res: NacosResponse, what: string): T {
+  try {
+    return JSON.parse(res.body) as T;
+  } catch (cause) {
+    throw new NacosError('SERVER', `${what}: the answer is not JSON`, { cause, server: res.server.origin });
+  }
+}
+
 function expectOk(res: NacosResponse, generation: ApiGeneration, what: string): true {
   if (generation === 'v1') {
     if (res.status === 200 && res.body.trim() === 'ok') return true;
@@ -140,12 +149,7 @@ export async function sendBeat(transport: Transport, generation: ApiGeneration, 
     }
     const res = await transport.request({ method: 'PUT', path: '/v1/ns/instance/beat', query, sign: sign(f), signal });
     if (res.status !== 200) throw errorForStatus(res, what);
-    let parsed: { code?: unknown; clientBeatInterval?: unknown; lightBeatEnabled?: unknown };
-    try {
-      parsed = JSON.parse(res.body) as typeof parsed;
-    } catch (cause) {
-      throw new NacosError('SERVER', `${what}: the answer is not JSON`, { cause, server: res.server.origin });
-    }
+    const parsed = parseJson<{ code?: unknown; clientBeatInterval?: unknown; lightBeatEnabled?: unknown }>(res, what);
     return {
       code: typeof parsed.code === 'number' ? parsed.code : BEAT_OK,
       clientBeatInterval: typeof parsed.clientBeatInterval === 'number' && parsed.clientBeatInterval > 0 ? parsed.clientBeatInterval : undefined,
@@ -184,13 +188,7 @@ export async function listInstances(
       signal,
     });
     if (res.status !== 200) throw errorForStatus(res, what);
-    let raw: Record<string, unknown>;
-    try {
-      raw = JSON.parse(res.body) as Record<string, unknown>;
-    } catch (cause) {
-      throw new NacosError('SERVER', `${what}: the answer is not JSON`, { cause, server: res.server.origin });
-    }
-    const info = toServiceInfo(raw, q.serviceName, q.groupName, clusters);
+    const info = toServiceInfo(parseJson<Record<string, unknown>>(res, what), q.serviceName, q.groupName, clusters);
     // Filtered here too: not every server honours `clusters` (r-nacos ignores it).
     return { ...info, hosts: inClusters(info.hosts, q.clusters) };
   }
@@ -251,11 +249,11 @@ export async function listServices(
     return { count: Number(raw.count ?? 0), services: Array.isArray(raw.doms) ? raw.doms.map(String) : [] };
   }
   if (!transport.hasLogin) {
-    throw new NacosError('AUTH', `${what}: Nacos 3.2+ lists services only through its admin API, which needs an admin-capable username and password (none configured)`);
+    throw new NacosError('AUTH', `${what}: Nacos 3.2+ lists services only through its admin API, which needs an admin-capable login (none configured)`);
   }
   const res = await transport.request({ method: 'GET', path: '/v3/admin/ns/service/list', query: q, sign: { kind: 'naming' }, signal });
   if (res.status === 403) {
-    throw new NacosError('AUTH', `${what}: Nacos 3.2+ lists services only through its admin API, and this user may not use it (HTTP 403)`, { status: 403, server: res.server.origin });
+    throw new NacosError('AUTH', `${what}: Nacos 3.2+ lists services only through its admin API, which this user may not use (HTTP 403)`, { status: 403, server: res.server.origin });
   }
   const e = parseEnvelope(res, what);
   if (e.code !== 0) throw envelopeError(res, e, what);

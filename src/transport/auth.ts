@@ -34,10 +34,14 @@ export class TokenManager {
   #pending: Promise<AccessToken> | undefined;
   #failure: { error: unknown; until: number } | undefined;
 
-  constructor(
-    private readonly login: LoginFn,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private declare readonly login: LoginFn;
+  private declare readonly now: () => number;
+
+  // Declared fields set here (no class-field definitions emitted before the assignments).
+  constructor(login: LoginFn, now: () => number = Date.now) {
+    this.login = login;
+    this.now = now;
+  }
 
   /** A valid token, logging in when there is none or it is due for refresh. */
   async token(signal?: AbortSignal): Promise<string> {
@@ -83,7 +87,7 @@ export class TokenManager {
   }
 }
 
-const V3_LOGIN_RETRY = (status: number) => status === 502 || status === 503 || status === 504;
+const V3_LOGIN_RETRY = (status: number) => status >= 502 && status <= 504;
 
 /**
  * How long a login is waited for, at least: the server hashes the password (BCrypt, ~100 ms of CPU each), so under
@@ -100,14 +104,14 @@ export async function login(transport: Transport, log: Logger, username: string,
   let res: NacosResponse | undefined;
   if (transport.knownPreferredGeneration() !== 'v3') res = await transport.request({ method: 'POST', path: '/v1/auth/login', form, auth: false, signal, timeoutMs });
   let v3 = false;
-  if (!res || res.status === 404 || res.status === 405 || res.status === 410) {
+  if (!res || [404, 405, 410].includes(res.status)) {
     // Nacos 3.x answers a wrong password for a known user with a bare HTTP 500 ("No message available"; an unknown
     // user gets 403), so on this path a 500 is a refusal, not a server to rotate away from.
     res = await transport.request({ method: 'POST', path: '/v3/auth/user/login', form, auth: false, signal, timeoutMs, server: res?.server, retryOn: V3_LOGIN_RETRY });
     v3 = true;
   }
   if (res.status !== 200) {
-    const why = v3 && res.status === 500 ? 'refused (HTTP 500, how Nacos 3.x refuses a bad password)' : `failed (HTTP ${res.status})`;
+    const why = v3 && res.status === 500 ? 'refused (HTTP 500: Nacos 3.x on a bad password)' : `failed (HTTP ${res.status})`;
     throw new NacosError('AUTH', `login as "${username}" ${why}: ${snippet(res.body)}`, { status: res.status, server: res.server.origin });
   }
   type Answer = { accessToken?: unknown; tokenTtl?: unknown; data?: Answer };

@@ -1,7 +1,7 @@
 // What a server's answer means, decided in one place: whether it comes from Nacos at all, which API generation
 // it shows, whether a refused token should be renewed, and which NacosError a failed answer becomes.
 import { NacosError } from '../errors.js';
-import type { ServerAddress } from './servers.js';
+import { serverKey, type ServerAddress } from './servers.js';
 
 /** A server's answer. */
 export interface NacosResponse {
@@ -17,9 +17,6 @@ export type ApiGeneration =
   | 'v1'
   /** Only the v3 client + admin APIs, no HTTP listener: 3.2+ (or 3.x with compatibility off). */
   | 'v3';
-
-/** The identity of a server in caches: origin and context path (address-server refreshes make new objects). */
-export const serverKey = (server: ServerAddress): string => server.origin + server.contextPath;
 
 /** A short, single-line excerpt of a response body for error messages. */
 export function snippet(body: string): string {
@@ -42,14 +39,14 @@ export function errorForStatus(res: NacosResponse, what: string): NacosError {
   const detail = snippet(res.body);
   if (res.status === 401 || res.status === 403) return new NacosError('AUTH', `${what}: access denied (HTTP ${res.status}): ${detail}`, options);
   if (res.status === 404) return new NacosError('NOT_FOUND', `${what}: not found: ${detail}`, options);
-  if (res.status === 410 || res.status === 501) return new NacosError('UNSUPPORTED', `${what}: the server does not offer this API (HTTP ${res.status}): ${detail}`, options);
+  if (res.status === 410 || res.status === 501) return new NacosError('UNSUPPORTED', `${what}: the server has no such API (HTTP ${res.status}): ${detail}`, options);
   return new NacosError('SERVER', `${what}: HTTP ${res.status}: ${detail}`, options);
 }
 
 /** The error for an answer that no Nacos server gives (a web page, another service on the port). */
 export function notNacos(res: NacosResponse, what: string): NacosError {
   const type = res.headers.get('content-type')?.split(';')[0];
-  return new NacosError('SERVER', `${what}: not a Nacos server at ${res.server.origin}${res.server.contextPath} (it answered HTTP ${res.status}${type ? `, ${type}` : ''}: ${snippet(res.body)})`, {
+  return new NacosError('SERVER', `${what}: not a Nacos server at ${serverKey(res.server)} (HTTP ${res.status}${type ? `, ${type}` : ''}: ${snippet(res.body)})`, {
     status: res.status,
     server: res.server.origin,
   });

@@ -3,10 +3,10 @@ import { abortError, isNacosError, NacosError, NacosUnavailableError } from '../
 import type { Logger } from '../logger.js';
 import { onAbort } from '../util/abort.js';
 import { login, LOGIN_TIMEOUT_MS, TokenManager } from './auth.js';
-import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, serverKey, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
+import { contradictsGeneration, describeNetworkError, generationFromV1Answer, isWebPage, notNacos, refusesToken, snippet, type ApiGeneration, type NacosResponse } from './classify.js';
 import type { PushContext } from '../push/port.js';
 import type { ServerDiscovery } from './endpoint.js';
-import { ServerList, type ServerAddress } from './servers.js';
+import { serverKey, ServerList, type ServerAddress } from './servers.js';
 import { awaitShared } from './shared.js';
 import type { SignTarget } from './signing.js';
 
@@ -37,7 +37,7 @@ export interface NacosRequest {
   server?: ServerAddress | undefined;
 }
 
-const DEFAULT_RETRY = (status: number) => status === 500 || status === 502 || status === 503 || status === 504;
+const DEFAULT_RETRY = (status: number) => status >= 500 && status <= 504 && status !== 501;
 /** The config the API probe and liveness checks read: a cheap answer from every generation (absent: 404 or 410). */
 export const PROBE_QUERY = { dataId: 'nacos-edge.probe', group: 'DEFAULT_GROUP' };
 
@@ -50,9 +50,9 @@ export const PROBE_QUERY = { dataId: 'nacos-edge.probe', group: 'DEFAULT_GROUP' 
  * with a secret in it.
  */
 export class Transport implements PushContext {
-  readonly servers: ServerList;
-  readonly config: ClientConfig;
-  readonly log: Logger;
+  declare readonly servers: ServerList;
+  declare readonly config: ClientConfig;
+  declare readonly log: Logger;
   /** Made on the first request when a username is configured. */
   #tokens: TokenManager | undefined;
   readonly #fetch: FetchLike;
@@ -121,11 +121,10 @@ export class Transport implements PushContext {
   /** Sends `req` to the preferred server, moving on to the next on network errors, timeouts and retryable statuses. */
   async request(req: NacosRequest): Promise<NacosResponse> {
     const signal = req.signal;
-    const what = `${req.method} ${req.path}`;
-    if (signal?.aborted) throw abortError(signal, what);
-    if (this.#closed) throw shutdownReason();
+    const what = describeRequest(req);
+    this.#assertLive(signal, what);
     const candidates = req.server ? [req.server] : await this.resolvedServers(signal);
-    if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the server list is empty (the address server returned no servers)');
+    if (candidates.length === 0) throw new NacosError('UNAVAILABLE', 'the address server listed no servers');
     const retryOn = req.retryOn ?? DEFAULT_RETRY;
     const failures: NacosError[] = [];
     for (const server of candidates) {
@@ -133,20 +132,17 @@ export class Transport implements PushContext {
       try {
         res = await this.#authenticatedSend(server, req);
       } catch (error) {
-        if (signal?.aborted) throw abortError(signal, what);
-        if (this.#closed) throw shutdownReason();
+        this.#assertLive(signal, what);
         if (isNacosError(error) && (error.code === 'NETWORK' || error.code === 'TIMEOUT')) {
           failures.push(error);
           continue;
         }
         throw error;
       }
-      if (isWebPage(res)) {
-        failures.push(notNacos(res, what));
-        continue;
-      }
-      if (retryOn(res.status, res.body, res.headers)) {
-        failures.push(res.status < 300 ? notNacos(res, what) : new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
+      // A web page, or an answer retryOn refuses: a 2xx (or any web page) is no Nacos answer, the rest a server error.
+      const webPage = isWebPage(res);
+      if (webPage || retryOn(res.status, res.body, res.headers)) {
+        failures.push(webPage || res.status < 300 ? notNacos(res, what) : new NacosError('SERVER', `HTTP ${res.status}: ${snippet(res.body)}`, { status: res.status, server: server.origin }));
         continue;
       }
       this.#noticeContradiction(res, req.path);
@@ -154,6 +150,12 @@ export class Transport implements PushContext {
       return res;
     }
     throw new NacosUnavailableError(`no server answered ${what}`, failures);
+  }
+
+  /** Throws when the operation must end now: the caller's signal aborted (`what` names it) or the client shut down. */
+  #assertLive(signal: AbortSignal | undefined, what?: string): void {
+    if (signal?.aborted) throw abortError(signal, what);
+    if (this.#closed) throw shutdownReason();
   }
 
   // ---------------------------------------------------------------------------------- API generation
@@ -203,11 +205,9 @@ export class Transport implements PushContext {
         const generation = await this.generation(server, signal);
         return { server, generation };
       } catch (error) {
-        if (signal?.aborted) throw abortError(signal);
-        if (this.#closed) throw shutdownReason();
-        if (isNacosError(error) && error.code !== 'UNAVAILABLE' && error.code !== 'NETWORK' && error.code !== 'TIMEOUT' && error.code !== 'SERVER') throw error;
-        if (error instanceof NacosUnavailableError) failures.push(...error.causes);
-        else failures.push(isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error }));
+        this.#assertLive(signal);
+        if (isNacosError(error) && !['UNAVAILABLE', 'NETWORK', 'TIMEOUT', 'SERVER'].includes(error.code)) throw error;
+        failures.push(...(error instanceof NacosUnavailableError ? error.causes : [isNacosError(error) ? error : new NacosError('NETWORK', String(error), { cause: error })]));
       }
     }
     throw new NacosUnavailableError('no server answered the API probe', failures);
@@ -217,7 +217,7 @@ export class Transport implements PushContext {
     const res = await this.request({ method: 'GET', path: '/v1/cs/configs', query: PROBE_QUERY, server, signal });
     const generation = this.learnGeneration(res);
     if (generation === undefined) throw notNacos(res, 'API probe');
-    this.log.debug(`server ${server.origin} offers the ${generation} HTTP API (probe answered ${res.status})`);
+    this.log.debug(`server ${server.origin} speaks the ${generation} API (probe: HTTP ${res.status})`);
     return generation;
   }
 
@@ -225,9 +225,9 @@ export class Transport implements PushContext {
   #noticeContradiction(res: NacosResponse, path: string): void {
     const key = serverKey(res.server);
     const known = this.#known.get(key);
-    const pathGeneration: ApiGeneration | undefined = path.startsWith('/v1/') ? 'v1' : path.startsWith('/v3/') ? 'v3' : undefined;
-    if (!known || known !== pathGeneration || !contradictsGeneration(res, known)) return;
-    this.log.info(`server ${res.server.origin} no longer answers its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
+    // Only a path of the known generation (`/v1/…`, `/v3/…`) can contradict it.
+    if (!known || !path.startsWith(`/${known}/`) || !contradictsGeneration(res, known)) return;
+    this.log.info(`server ${res.server.origin} lost its ${known} API (HTTP ${res.status} for ${path}); probing it again`);
     this.#known.delete(key);
     this.#generations.delete(key);
   }
@@ -257,7 +257,7 @@ export class Transport implements PushContext {
     // once. A permission denial is final: a new login cannot cure it.
     if (!refusesToken(res)) return res;
     tokens.invalidate(token);
-    this.log.debug(`server ${server.origin} refused the access token; logging in again`);
+    this.log.debug(`server ${server.origin} refused the token; logging in again`);
     return this.#send(server, req, await tokens.token(req.signal));
   }
 
@@ -275,12 +275,13 @@ export class Transport implements PushContext {
     }
     const search = formEncode(query);
     const url = `${server.origin}${server.contextPath}${req.path}${search ? `?${search}` : ''}`;
-    let body: string | undefined;
+    const init: RequestInit = { method: req.method, headers };
     if (req.form) {
-      body = formEncode(req.form);
+      init.body = formEncode(req.form);
       headers['Content-Type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
     }
     const scope = this.scope(req.signal);
+    init.signal = scope.signal;
     const timeoutMs = req.timeoutMs ?? this.config.timeoutMs;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -288,15 +289,13 @@ export class Transport implements PushContext {
       scope.abort();
     }, timeoutMs);
     try {
-      const init: RequestInit = { method: req.method, headers, signal: scope.signal };
-      if (body !== undefined) init.body = body;
       const response = await this.#fetch(url, init);
       return { status: response.status, headers: response.headers, body: await response.text(), server };
     } catch (error) {
-      if (req.signal?.aborted) throw abortError(req.signal, `${req.method} ${req.path}`);
-      if (this.#closed) throw shutdownReason();
-      if (timedOut) throw new NacosError('TIMEOUT', `${req.method} ${req.path} timed out after ${timeoutMs} ms`, { cause: error, server: server.origin });
-      throw new NacosError('NETWORK', `${req.method} ${req.path} failed: ${describeNetworkError(error)}`, { cause: error, server: server.origin });
+      const what = describeRequest(req);
+      this.#assertLive(req.signal, what);
+      if (timedOut) throw new NacosError('TIMEOUT', `${what} timed out after ${timeoutMs} ms`, { cause: error, server: server.origin });
+      throw new NacosError('NETWORK', `${what} failed: ${describeNetworkError(error)}`, { cause: error, server: server.origin });
     } finally {
       clearTimeout(timer);
       scope.release();
@@ -345,6 +344,8 @@ function encodeForm(text: string): string {
   // encodeURIComponent, then the form-encoding differences: space as '+', and !'()~ escaped like URLSearchParams does.
   return encodeURIComponent(text).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
+
+const describeRequest = (req: NacosRequest) => `${req.method} ${req.path}`;
 
 function shutdownReason(): NacosError {
   return new NacosError('ABORTED', 'client shut down');

@@ -8,6 +8,9 @@ export interface ServerAddress {
   readonly contextPath: string;
 }
 
+/** The identity of a server in caches: origin and context path (address-server refreshes make new objects). */
+export const serverKey = (server: ServerAddress): string => server.origin + server.contextPath;
+
 export const DEFAULT_PORT = 8848;
 export const DEFAULT_CONTEXT_PATH = '/nacos';
 
@@ -16,9 +19,8 @@ const ADDRESS = /^(?:(https?):\/\/)?(\[[0-9A-Fa-f:.]+\]|[^\s:/?#[\]@]+)(?::(\d{1
 
 /** Normalises a context path: blank or `/` → `''`, otherwise one leading `/` and no trailing `/`. */
 export function normalizeContextPath(path: string): string {
-  const trimmed = path.trim().replace(/\/+$/, '');
-  if (trimmed === '') return '';
-  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  // Trailing slashes off, then a leading one onto anything left that lacks it.
+  return path.trim().replace(/\/+$/, '').replace(/^(?=[^/])/, '/');
 }
 
 /**
@@ -29,36 +31,31 @@ export function parseServerAddress(entry: string, defaultContextPath = DEFAULT_C
   const text = entry.trim();
   const match = ADDRESS.exec(text);
   if (!match) {
-    const hint = /^[0-9A-Fa-f]*:[0-9A-Fa-f]*:/.test(text) ? ' (write IPv6 addresses in brackets, e.g. [::1]:8848)' : '';
+    const hint = /^[0-9A-Fa-f]*:[0-9A-Fa-f]*:/.test(text) ? ' (IPv6 goes in brackets: [::1]:8848)' : '';
     throw new NacosValidationError([{ path: 'serverAddresses', message: `"${entry}" is not host[:port] or http(s)://host[:port][/path]${hint}` }]);
   }
   const [, scheme = 'http', host = '', portText, path] = match;
+  // At most five digits: always an integer.
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  if (port < 1 || port > 65535) {
     throw new NacosValidationError([{ path: 'serverAddresses', message: `"${entry}" has an invalid port` }]);
   }
   return {
     origin: `${scheme}://${host.toLowerCase()}:${port}`,
-    contextPath: path === undefined || path === '/' ? normalizeContextPath(defaultContextPath) : normalizeContextPath(path),
+    contextPath: normalizeContextPath(path === undefined || path === '/' ? defaultContextPath : path),
   };
 }
 
 /** Parses a comma- or semicolon-separated server list; duplicates are dropped, order is kept. */
 export function parseServerList(list: string | readonly string[], defaultContextPath = DEFAULT_CONTEXT_PATH): ServerAddress[] {
-  const entries = (typeof list === 'string' ? list.split(/[,;]/) : list.flatMap((s) => s.split(/[,;]/)))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const seen = new Set<string>();
-  const servers: ServerAddress[] = [];
-  for (const entry of entries) {
+  // By serverKey, first occurrence first (a Map keeps insertion order).
+  const servers = new Map<string, ServerAddress>();
+  for (const entry of [list].flat().flatMap((s) => s.split(/[,;]/).map((e) => e.trim()))) {
+    if (entry === '') continue;
     const server = parseServerAddress(entry, defaultContextPath);
-    const key = server.origin + server.contextPath;
-    if (!seen.has(key)) {
-      seen.add(key);
-      servers.push(server);
-    }
+    if (!servers.has(serverKey(server))) servers.set(serverKey(server), server);
   }
-  return servers;
+  return [...servers.values()];
 }
 
 /**
@@ -81,8 +78,8 @@ export class ServerList {
 
   /** Every server, preferred first, then the rest in list order (wrapping around). */
   ordered(): readonly ServerAddress[] {
-    const n = this.#servers.length;
-    this.#ordered ??= Array.from({ length: n }, (_, i) => this.#servers[(this.#preferred + i) % n] as ServerAddress);
+    const servers = this.#servers;
+    this.#ordered ??= [...servers.slice(this.#preferred), ...servers.slice(0, this.#preferred)];
     return this.#ordered;
   }
 
@@ -99,10 +96,9 @@ export class ServerList {
   replace(servers: readonly ServerAddress[]): void {
     if (servers.length === 0) return;
     const current = this.#servers[this.#preferred];
-    const same = (a: ServerAddress, b: ServerAddress | undefined) => b !== undefined && a.origin === b.origin && a.contextPath === b.contextPath;
     this.#servers = servers;
-    const index = servers.findIndex((s) => same(s, current));
-    this.#preferred = index < 0 ? 0 : index;
+    // Not listed (or no server before): the first one (findIndex's -1 becomes 0).
+    this.#preferred = Math.max(0, servers.findIndex((s) => current !== undefined && serverKey(s) === serverKey(current)));
     this.#ordered = undefined;
   }
 }

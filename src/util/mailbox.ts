@@ -8,10 +8,14 @@ export class Mailbox<T> {
   #waiting: { value: T } | undefined;
   #running = false;
 
-  constructor(
-    private readonly deliver: (value: T) => void | Promise<void>,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+  private declare readonly deliver: (value: T) => void | Promise<void>;
+  private declare readonly onError: (error: unknown) => void;
+
+  // Declared fields set here (no class-field definitions emitted before the assignments).
+  constructor(deliver: (value: T) => void | Promise<void>, onError: (error: unknown) => void) {
+    this.deliver = deliver;
+    this.onError = onError;
+  }
 
   /** Queues `value`, replacing a value that has not been delivered yet. Delivery starts on a later microtask. */
   post(value: T): void {

@@ -18,15 +18,10 @@ export function md5Hex(bytes: Uint8Array): string {
   words[length >> 2]! |= 0x80 << ((length & 3) << 3);
   words[words.length - 2] = (length * 8) >>> 0;
   words[words.length - 1] = Math.floor(length / 0x20000000);
-  let a0 = 0x67452301;
-  let b0 = 0xefcdab89 | 0;
-  let c0 = 0x98badcfe | 0;
-  let d0 = 0x10325476;
+  // The state A, B, C, D, each block's result added word by word.
+  let state = [0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476];
   for (let block = 0; block < words.length; block += 16) {
-    let a = a0;
-    let b = b0;
-    let c = c0;
-    let d = d0;
+    let [a, b, c, d] = state as [number, number, number, number];
     for (let i = 0; i < 64; i++) {
       const round = i >> 4;
       const f = round === 0 ? (b & c) | (~b & d) : round === 1 ? (d & b) | (~d & c) : round === 2 ? b ^ c ^ d : c ^ (b | ~d);
@@ -38,13 +33,10 @@ export function md5Hex(bytes: Uint8Array): string {
       c = b;
       b = (b + ((x << s) | (x >>> (32 - s)))) | 0;
     }
-    a0 = (a0 + a) | 0;
-    b0 = (b0 + b) | 0;
-    c0 = (c0 + c) | 0;
-    d0 = (d0 + d) | 0;
+    state = [a, b, c, d].map((v, k) => (v + state[k]!) | 0);
   }
   let hex = '';
-  for (const word of [a0, b0, c0, d0]) for (let j = 0; j < 32; j += 8) hex += ((word >>> j) & 255).toString(16).padStart(2, '0');
+  for (const word of state) for (let j = 0; j < 32; j += 8) hex += ((word >>> j) & 255).toString(16).padStart(2, '0');
   return hex;
 }
 

@@ -21,9 +21,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** `ms` ± `fraction` (uniform), so many clients started together do not poll in lockstep. */
-export function jitter(ms: number, fraction = 0.1): number {
-  return Math.max(0, Math.round(ms * (1 - fraction + Math.random() * 2 * fraction)));
+/** `ms` ± 10 % (uniform), so many clients started together do not poll in lockstep. Never negative for `ms` ≥ 0. */
+export function jitter(ms: number): number {
+  return Math.round(ms * (0.9 + Math.random() * 0.2));
 }
 
 /**
