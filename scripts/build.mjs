@@ -21,7 +21,7 @@ for (const project of ['tsconfig.build.json', 'tsconfig.node.json']) {
 // the public entries, each area (config, naming, the v1 facade, diagnostics) is an entry of its own, so its
 // code lands in chunks of its own: an app's bundler then drops a whole area it does not use. Inside one
 // chunk it could not, because module-level schema constructions read as side effects.
-const PUBLIC = ['src/index.ts', 'src/yaml.ts', 'src/properties.ts', 'src/noble.ts', 'src/signing.ts', 'src/address-server.ts', 'src/encryption.ts', 'src/tls.ts', 'src/storage/memory.ts', 'src/storage/fs.ts', 'src/storage/indexeddb.ts', 'src/storage/cloudflare-kv.ts', 'src/grpc/index.ts', 'src/grpc-web/index.ts', 'src/bridge/index.ts', 'src/cli/index.ts'];
+const PUBLIC = ['src/index.ts', 'src/yaml.ts', 'src/properties.ts', 'src/noble.ts', 'src/signing.ts', 'src/address-server.ts', 'src/encryption.ts', 'src/kms.ts', 'src/tls.ts', 'src/storage/memory.ts', 'src/storage/fs.ts', 'src/storage/indexeddb.ts', 'src/storage/cloudflare-kv.ts', 'src/grpc/index.ts', 'src/grpc-web/index.ts', 'src/bridge/index.ts', 'src/cli/index.ts'];
 const AREAS = ['src/config/config-reader.ts', 'src/config/config-watcher.ts', 'src/config/config-service.ts', 'src/naming/naming-service.ts', 'src/compat/nacos-client.ts', 'src/diagnostics.ts'];
 // zod/mini gets a chunk of its own, which imports nothing, so an app's bundler places it ahead of our code instead of
 // in the middle of it. Before, zod shared a chunk with validation.ts, and that chunk's imports (errors, md5, classify)
@@ -56,7 +56,7 @@ await build({
   // Runtime dependencies stay imports: each is for one opt-in entry (noble), one adapter or the CLI. `yaml` is bundled
   // into nacos-edge/yaml, in its browser build (the neutral platform picks it): its Node build reads process.env on
   // every parse, which Deno refuses without --allow-env. It stays a dependency for those who use the sources (JSR).
-  external: ['node:*', '@noble/hashes', '@noble/hashes/*', 'idb-keyval', 'commander'],
+  external: ['node:*', '@noble/hashes', '@noble/hashes/*', '@noble/ciphers', '@noble/ciphers/*', 'idb-keyval', 'commander'],
   logLevel: 'warning',
 });
 rmSync(ZOD_ENTRY);
