@@ -29,6 +29,8 @@ import { messageOf } from '../errors.js';
 import { createStorage } from '../storage/fs.js';
 import { spasSigning } from '../transport/signing.js';
 import { tlsFetch } from '../tls.js';
+import { aesProvider, encryption, type EncryptionProvider } from '../encryption.js';
+import { kmsProvider } from '../kms.js';
 
 const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, auth: 4, unavailable: 5 } as const;
 
@@ -74,6 +76,11 @@ const program = new Command()
   .addOption(new Option('--key <file>', 'PEM file of the client certificate\'s private key').env('NACOS_TLS_KEY'))
   .option('--json', 'machine-readable output (one JSON document, or one per line for watch)')
   .option('--verbose', 'log what the client does (stderr)')
+  .addHelpText(
+    'after',
+    '\nEncrypted configs (cipher- dataIds): cipher-aes- in the AES plugin\'s format always (NACOS_AES_MASTER_KEY wraps its keys);\n' +
+      'other cipher- through Aliyun KMS with NACOS_KMS_ENDPOINT, NACOS_KMS_ACCESS_KEY, NACOS_KMS_SECRET_KEY [, NACOS_KMS_KEY_ID, NACOS_KMS_SECURITY_TOKEN].',
+  )
   .showHelpAfterError()
   .exitOverride();
 
@@ -92,12 +99,39 @@ function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}
     ...(g.secretKey ? { secretKey: g.secretKey } : {}),
     ...(g.contextPath !== undefined ? { contextPath: g.contextPath } : {}),
     ...tlsOptions(g),
+    configFilters: [encryptionFromEnv(process.env)],
     timeoutMs: timeout,
     // Warnings go to stderr: a value served from the snapshot because no server answered must not pass unseen.
     logLevel: g.verbose ? 'debug' : 'warn',
     logger: { debug: console.error, info: console.error, warn: console.error, error: console.error },
     ...extra,
   });
+}
+
+/**
+ * Encrypted configs, as the environment configures them: `cipher-aes-` always (the AES plugin's format needs no secret;
+ * `NACOS_AES_MASTER_KEY` wraps its keys), and every other `cipher-` through Aliyun KMS when `NACOS_KMS_ENDPOINT` is set
+ * (`NACOS_KMS_ACCESS_KEY`, `NACOS_KMS_SECRET_KEY`, optional `NACOS_KMS_KEY_ID`, `NACOS_KMS_SECURITY_TOKEN`): secrets
+ * stay out of flags, which show in process lists.
+ */
+function encryptionFromEnv(env: Record<string, string | undefined>) {
+  try {
+    const providers: EncryptionProvider[] = [aesProvider({ masterKey: env['NACOS_AES_MASTER_KEY'] || undefined })];
+    if (env['NACOS_KMS_ENDPOINT']) {
+      providers.push(
+        kmsProvider({
+          endpoint: env['NACOS_KMS_ENDPOINT'],
+          accessKey: env['NACOS_KMS_ACCESS_KEY'] ?? '',
+          secretKey: env['NACOS_KMS_SECRET_KEY'] ?? '',
+          keyId: env['NACOS_KMS_KEY_ID'] || undefined,
+          securityToken: env['NACOS_KMS_SECURITY_TOKEN'] || undefined,
+        }),
+      );
+    }
+    return encryption(...providers);
+  } catch (error) {
+    throw new CliError(`the encryption settings (NACOS_AES_MASTER_KEY, NACOS_KMS_*): ${messageOf(error)}`, EXIT.usage);
+  }
 }
 
 /** The PEM texts of --ca, --cert and --key; undefined when none is given. */

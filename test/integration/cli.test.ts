@@ -10,6 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService } from '../../src/index.js';
 import { createStorage } from '../../src/storage/fs.js';
 import { startTlsTerminator } from '../support/tls-terminator.mjs';
+import { startKmsStandin } from '../support/kms-standin.js';
+import { aesEncryption } from '../../src/encryption.js';
+import { kmsEncryption } from '../../src/kms.js';
 import { deadServerAddr, isV3, nacos, plainOptions, uniqueId, waitFor } from './helpers.js';
 
 let cli = '';
@@ -248,6 +251,39 @@ describe('nacos-edge CLI', () => {
       expect(halfPair.code).toBe(2);
     } finally {
       await terminator.close();
+    }
+  }, 60_000);
+
+  it('encrypted configs: cipher-aes- always, KMS from the NACOS_KMS_* variables; bad settings are exit 2', async () => {
+    const kms = await startKmsStandin();
+    const services: NacosConfigService[] = [];
+    try {
+      const env = { NACOS_KMS_ENDPOINT: kms.url, NACOS_KMS_ACCESS_KEY: kms.accessKey, NACOS_KMS_SECRET_KEY: kms.secretKey };
+      const viaKms = uniqueId('cipher-kms-aes-128-cli');
+      expect(await run(['config', 'publish', viaKms, '--content', 'kms=秘密'], { env })).toMatchObject({ code: 0 });
+      const plain = await NacosConfigService.createConfigService(createClientConfig(plainOptions()));
+      const edge = await NacosConfigService.createConfigService(createClientConfig(plainOptions({ configFilters: [kmsEncryption({ endpoint: kms.url, accessKey: kms.accessKey, secretKey: kms.secretKey })] })));
+      services.push(plain, edge);
+      await waitFor(async () => (await edge.getConfig({ dataId: viaKms })) === 'kms=秘密', { what: 'the CLI’s KMS publish, read in clear' });
+      expect(await plain.getConfig({ dataId: viaKms })).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      const read = await runUntil(['config', 'get', viaKms], (x) => x.code === 0 || x.stderr.includes('no encryption provider'));
+      expect(read.code).not.toBe(0);
+      const cached = ['--cache-dir', mkdtempSync(join(tmpdir(), 'nacos-edge-cli-cache-'))];
+      expect(await run(['config', 'get', viaKms, ...cached], { env })).toMatchObject({ code: 0, stdout: 'kms=秘密\n' });
+      expect(kms.refused).toEqual([]);
+
+      const viaAes = uniqueId('cipher-aes-cli');
+      const aes = await NacosConfigService.createConfigService(createClientConfig(plainOptions({ configFilters: [aesEncryption()] })));
+      services.push(aes);
+      await aes.publishConfig({ dataId: viaAes, content: 'aes=plugin' });
+      expect((await runUntil(['config', 'get', viaAes], (x) => x.code === 0)).stdout).toBe('aes=plugin\n');
+
+      const broken = await run(['config', 'get', viaKms], { env: { NACOS_KMS_ENDPOINT: 'http://kms.example.com' } });
+      expect(broken.code).toBe(2);
+      expect(broken.stderr).toMatch(/NACOS_KMS_/);
+    } finally {
+      await Promise.all(services.map((s) => s.shutdown()));
+      await kms.close();
     }
   }, 60_000);
 
