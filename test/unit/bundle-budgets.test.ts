@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contributors, loadedSize, singleFileSize } from '../../scripts/bundle-size.mjs';
 
-const SUBPATHS = ['yaml', 'properties', 'signing', 'address-server', 'noble', 'encryption', 'storage/memory', 'storage/indexeddb', 'storage/cloudflare-kv'];
+const SUBPATHS = ['yaml', 'properties', 'signing', 'address-server', 'noble', 'encryption', 'kms', 'storage/memory', 'storage/indexeddb', 'storage/cloudflare-kv'];
 const aliasTo = (root: string, ext: string) => ({
   'nacos-edge': resolve(root, `index${ext}`),
   ...Object.fromEntries(SUBPATHS.map((s) => [`nacos-edge/${s}`, resolve(root, `${s}${ext}`)])),
@@ -61,6 +61,7 @@ const SINGLE_FILE: Record<string, { code: string; gzip: number }> = {
   'reader + nacos-edge/signing': { code: withReader("import { spasSigning } from 'nacos-edge/signing';", ".accessKey('ak').secretKey('sk').signing(spasSigning)"), gzip: 15_600 },
   'reader + nacos-edge/address-server': { code: withReader("import { addressServer } from 'nacos-edge/address-server';", ".endpoint('jmenv.example:8080').addressServer(addressServer)"), gzip: 15_600 },
   'reader + nacos-edge/noble': { code: withReader("import { nobleHmacSha1 } from 'nacos-edge/noble';", '.hmacSha1(nobleHmacSha1)'), gzip: 17_350 },
+  'reader + nacos-edge/kms': { code: withReader("import { kmsEncryption } from 'nacos-edge/kms';", ".configFilters(kmsEncryption({ endpoint: 'kms.cn-hangzhou.aliyuncs.com', accessKey: 'ak', secretKey: 'sk' }))"), gzip: 20_300 },
   'reader + nacos-edge/encryption': { code: withReader("import { aesEncryption } from 'nacos-edge/encryption';", '.configFilters(aesEncryption())'), gzip: 16_750 },
 };
 
