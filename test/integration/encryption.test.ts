@@ -34,6 +34,18 @@ async function stored(dataId: string): Promise<{ content: string; encryptedDataK
   return { content: res.ok ? await res.text() : '', encryptedDataKey: res.headers.get('Encrypted-Data-Key') };
 }
 
+/** What the server stores, once it shows the write (reads lag writes). */
+function storedOnceWritten(dataId: string) {
+  return waitFor(
+    async () => {
+      const r = await stored(dataId);
+      if (r.content === '') throw new Error('not stored yet');
+      return r;
+    },
+    { what: `${dataId} stored` },
+  );
+}
+
 describe(`encrypted configs on ${nacos().version}`, () => {
   it('a cipher-aes- config is stored encrypted in the plugin format and read back in clear', async () => {
     const { logger, lines } = recordingLogger();
@@ -43,11 +55,7 @@ describe(`encrypted configs on ${nacos().version}`, () => {
     await writer.publishConfig({ dataId, content: secret, type: 'properties' });
     expect(await writer.getConfig({ dataId })).toBe(secret);
 
-    const raw = await waitFor(async () => {
-      const r = await stored(dataId);
-      if (r.content === '') throw new Error('not stored yet');
-      return r;
-    }, { what: 'the stored config' });
+    const raw = await storedOnceWritten(dataId);
     expect(raw.content).toMatch(/^[0-9a-f]+$/);
     expect(raw.content).not.toContain('s3cr3t');
     // Without a master key, the data key is the plugin's own: anything that speaks the format decrypts it.
@@ -73,11 +81,7 @@ describe(`encrypted configs on ${nacos().version}`, () => {
       const dataId = uniqueId('cipher-aes-facade');
       await client.publishConfig(dataId, 'DEFAULT_GROUP', 'facade=secret');
       expect(await client.getConfig(dataId, 'DEFAULT_GROUP')).toBe('facade=secret');
-      const raw = await waitFor(async () => {
-        const r = await stored(dataId);
-        if (r.content === '') throw new Error('not stored yet');
-        return r;
-      }, { what: 'the stored config' });
+      const raw = await storedOnceWritten(dataId);
       expect(raw.content).toMatch(/^[0-9a-f]+$/);
       expect(raw.encryptedDataKey).toMatch(/^nacos-edge:aes-gcm:/);
     } finally {
@@ -114,7 +118,7 @@ describe(`encrypted configs on ${nacos().version}`, () => {
     const watcher = await service({ configFilters: filters, push: grpcPush(), pollIntervalMs: 60_000, longPollTimeoutMs: 600_000 });
     const dataId = uniqueId('cipher-aes-push');
     await writer.publishConfig({ dataId, content: 'p=1' });
-    await waitFor(async () => (await stored(dataId)).content !== '', { what: 'the stored config' });
+    await storedOnceWritten(dataId);
     const seen: string[] = [];
     await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
     await writer.publishConfig({ dataId, content: 'p=2' });
@@ -129,7 +133,7 @@ describe(`encrypted configs on ${nacos().version}`, () => {
     const dataId = uniqueId('cipher-aes-wrong');
     await writer.publishConfig({ dataId, content: 'v=1' });
     // Reads lag writes: only the writer waits for its own write, so the others read once the server shows it.
-    await waitFor(async () => (await stored(dataId)).content !== '', { what: 'the stored config' });
+    await storedOnceWritten(dataId);
 
     const error = await stranger.getConfig({ dataId }).catch((e: unknown) => e);
     expect(isNacosError(error, 'INVALID_CONTENT')).toBe(true);
