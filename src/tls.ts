@@ -83,7 +83,12 @@ export function tlsFetch(options: TlsOptions): TlsFetch {
       client ??= (g.Deno as DenoLike).createHttpClient({ ...(tls.ca ? { caCerts: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) });
       return fetch(input, { ...init, client } as RequestInit);
     };
-    return Object.assign(denoFetch, { close: async () => client?.close() });
+    return Object.assign(denoFetch, {
+      close: async () => {
+        client?.close();
+        client = undefined;
+      },
+    });
   }
   if (g.Bun) {
     const bunTls = { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) };
@@ -95,7 +100,10 @@ export function tlsFetch(options: TlsOptions): TlsFetch {
     let undici: Promise<{ fetch: FetchLike; agent: { close(): Promise<void> } }> | undefined;
     const load = () =>
       // Named through a variable: bundlers for other runtimes and JSR leave the import alone; Node finds the dependency.
-      (undici ??= (import(UNDICI) as Promise<Undici>).then(({ Agent, fetch: undiciFetch }) => {
+      (undici ??= (import(UNDICI) as Promise<Undici>).catch((cause: unknown) => {
+        undici = undefined;
+        throw new NacosError('UNSUPPORTED', 'tlsFetch on Node needs the undici package (a dependency of nacos-edge): it could not be loaded', { cause });
+      }).then(({ Agent, fetch: undiciFetch }) => {
         const agent = new Agent({ connect: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) } });
         return { agent, fetch: (input, init) => undiciFetch(String(input), { ...init, dispatcher: agent }) };
       }));
@@ -104,7 +112,13 @@ export function tlsFetch(options: TlsOptions): TlsFetch {
       if (input instanceof Request) return (await load()).fetch(input.url, { method: input.method, headers: input.headers, body: input.body, signal: input.signal, duplex: 'half', ...init } as RequestInit);
       return (await load()).fetch(input, init);
     };
-    return Object.assign(nodeFetch, { close: async () => void (undici && (await (await undici).agent.close())) });
+    return Object.assign(nodeFetch, {
+      close: async () => {
+        const loaded = undici;
+        undici = undefined;
+        await (await loaded?.catch(() => undefined))?.agent.close();
+      },
+    });
   }
   throw new NacosError('UNSUPPORTED', 'tlsFetch: this runtime uses the platform’s TLS (Workers, browsers): no private CA or client certificate from a script; see nacos-edge/tls');
 }

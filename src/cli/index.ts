@@ -91,6 +91,7 @@ function globals(command: Command): GlobalOptions {
 function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}): ClientConfig {
   const timeout = Number(g.timeout);
   if (!Number.isInteger(timeout) || timeout <= 0) throw new CliError('--timeout must be a positive whole number of milliseconds', EXIT.usage);
+  const tls = tlsOptions(g);
   return createClientConfig({
     serverAddresses: g.server ?? '127.0.0.1:8848',
     ...(g.namespace ? { namespaceId: g.namespace } : {}),
@@ -98,8 +99,8 @@ function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}
     ...(g.accessKey ? { accessKey: g.accessKey, signer: spasSigning } : {}),
     ...(g.secretKey ? { secretKey: g.secretKey } : {}),
     ...(g.contextPath !== undefined ? { contextPath: g.contextPath } : {}),
-    ...tlsOptions(g),
-    configFilters: [encryptionFromEnv(process.env)],
+    ...tls,
+    configFilters: [encryptionFromEnv(process.env, tls.fetch)],
     timeoutMs: timeout,
     // Warnings go to stderr: a value served from the snapshot because no server answered must not pass unseen.
     logLevel: g.verbose ? 'debug' : 'warn',
@@ -114,7 +115,7 @@ function clientConfig(g: GlobalOptions, extra: Partial<ClientConfigOptions> = {}
  * (`NACOS_KMS_ACCESS_KEY`, `NACOS_KMS_SECRET_KEY`, optional `NACOS_KMS_KEY_ID`, `NACOS_KMS_SECURITY_TOKEN`): secrets
  * stay out of flags, which show in process lists.
  */
-function encryptionFromEnv(env: Record<string, string | undefined>) {
+function encryptionFromEnv(env: Record<string, string | undefined>, fetch: ClientConfigOptions['fetch']) {
   try {
     const providers: EncryptionProvider[] = [aesProvider({ masterKey: env['NACOS_AES_MASTER_KEY'] || undefined })];
     if (env['NACOS_KMS_ENDPOINT']) {
@@ -125,6 +126,8 @@ function encryptionFromEnv(env: Record<string, string | undefined>) {
           secretKey: env['NACOS_KMS_SECRET_KEY'] ?? '',
           keyId: env['NACOS_KMS_KEY_ID'] || undefined,
           securityToken: env['NACOS_KMS_SECURITY_TOKEN'] || undefined,
+          // --ca and the client certificate count for a KMS endpoint behind the same private CA too.
+          fetch,
         }),
       );
     }

@@ -1,5 +1,5 @@
 import type { ClientConfig } from '../client-config.js';
-import { messageOf } from '../errors.js';
+import { messageOf, NacosValidationError } from '../errors.js';
 import { configMd5 } from '../util/md5.js';
 import { OwnWrites } from '../util/own-writes.js';
 import { parseOrThrow } from '../validation.js';
@@ -40,6 +40,7 @@ export class NacosConfigService extends NacosConfigWatcher {
     this.assertOpen();
     const key = this.key(p.dataId, p.group);
     const filters = this.clientConfig.configFilters;
+    if (p.kmsKeyId !== undefined && !filters?.length) throw new NacosValidationError([{ path: 'kmsKeyId', message: 'needs an encryption filter (configFilters)' }], 'publishConfig');
     // What leaves is what the filters made of it (ciphertext and its data key, for a `cipher-` dataId).
     const sent = filters ? { ...p, ...(await runFilters(filters, 'publish', key, { content: p.content, encryptedDataKey: p.encryptedDataKey }, p.signal, p.kmsKeyId)) } : p;
     const { generation } = await this.transport.preferredGeneration(p.signal);

@@ -29,6 +29,8 @@ export class WatchedConfig {
   /** Server md5 last seen; `''` = absent on the server; undefined = not read yet. */
   md5: string | undefined;
   content = '';
+  /** While the servers hold content no filter lets through, the md5 of `content` (which `md5` has passed). */
+  #behind: string | undefined;
   /** The server's stored type (`json`, `yaml`, …) when it says. */
   type: string | undefined;
   readonly #records: ListenerRecord[] = [];
@@ -57,7 +59,8 @@ export class WatchedConfig {
     );
     const record: ListenerRecord = { listener, lastMd5: undefined, emitInitial, mailbox };
     this.#records.push(record);
-    if (this.md5 !== undefined) this.#deliver(record, this.content, this.md5);
+    const md5 = this.#behind ?? this.md5;
+    if (md5 !== undefined) this.#deliver(record, this.content, md5);
     return true;
   }
 
@@ -73,13 +76,14 @@ export class WatchedConfig {
    * order on the wire; serialised, a read that started earlier never overwrites what a later one found, so a
    * listener never gets an older value after a newer one. Resolves whether the md5 changed.
    */
-  sync(read: () => Promise<{ content: string; md5: string; type: string | undefined; refused?: Error }>): Promise<boolean> {
+  sync(read: () => Promise<{ content: string; md5: string; type: string | undefined; refused?: Error }>, first?: boolean): Promise<boolean> {
     const run = this.#syncs.then(async () => {
       const answer = await read();
       if (answer.refused) {
         // Content a config filter will not let through (a wrong key): no listener is told, and this md5 counts as
-        // seen, so polls do not come back for it; the next change is delivered. Before any sight, the caller hears.
-        if (this.md5 === undefined) throw answer.refused;
+        // seen, so polls do not come back for it; the next change is delivered. addListener's first read throws it.
+        if (first) throw answer.refused;
+        this.#behind ??= this.md5 ?? '';
         this.md5 = answer.md5;
         this.log.error(`listeners not told: ${answer.refused.message}`);
         return false;
@@ -95,6 +99,7 @@ export class WatchedConfig {
   /** Records server state and hands it to every listener that has not seen this md5 yet. */
   update(content: string, md5: string, type?: string): void {
     this.md5 = md5;
+    this.#behind = undefined;
     this.content = content;
     this.type = type;
     for (const record of this.#records) this.#deliver(record, content, md5);

@@ -73,7 +73,7 @@ export class ConfigSync {
     if (entry.md5 === undefined) {
       try {
         // Another caller may sync it meanwhile; update() delivers only what listeners have not seen.
-        await entry.sync(() => this.#reader.fromServer(key, signal));
+        await entry.sync(() => this.#reader.fromServer(key, signal), true);
       } catch (error) {
         if (!isNacosError(error, 'UNAVAILABLE')) {
           if (entry.size === 0) this.#unwatch(id);
@@ -284,16 +284,24 @@ export class ConfigSync {
    */
   async #refresh(keys: readonly ConfigKey[], signal: AbortSignal): Promise<number> {
     let changed = 0;
+    let failure: unknown;
     await eachBounded(
       keys,
       this.#config.pollConcurrency,
       async (key) => {
         const entry = this.#watched.get(configId(key));
-        if (entry && (await entry.sync(() => this.#reader.fromServer(key, signal)))) changed++;
+        try {
+          if (entry && (await entry.sync(() => this.#reader.fromServer(key, signal)))) changed++;
+        } catch (error) {
+          // One key that cannot be read (its KMS is down, say) must not hold back the others: they are all read, and
+          // then the pass fails, so the caller backs off and that key is tried again.
+          failure ??= error;
+        }
       },
       signal,
     );
     if (signal.aborted) throw abortError(signal);
+    if (failure) throw failure;
     return changed;
   }
 }

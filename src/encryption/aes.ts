@@ -3,7 +3,8 @@
 //
 // - The data key is 16 random bytes, written as lower-case hex and then base64: that text is `encryptedDataKey`.
 //   The plugin stores it as is (its key-wrapping methods are identity): whoever reads the config can decrypt it.
-//   With a `masterKey`, nacos-edge wraps it (AES-GCM, bound to the dataId) instead, which the Java plugin cannot read.
+//   With a `masterKey`, nacos-edge wraps it (AES-GCM) instead, which the Java plugin cannot read. The wrap is bound to
+//   the group, the dataId and the ciphertext's SHA-256, so it also proves the content: CBC alone has no integrity.
 // - Content: AES-128-CBC with PKCS#7 padding; the key is the hex decoded, the IV the first 16 hex characters as ASCII;
 //   UTF-8 in, lower-case hex out.
 import type { FilteredConfig, FilterResult } from '../config/filter.js';
@@ -26,6 +27,11 @@ export interface AesProviderOptions {
    * servers. Reads accept plugin keys either way.
    */
   masterKey?: string | Uint8Array | undefined;
+  /**
+   * With a `masterKey`, whether reads still take the plugin's own (unwrapped) data keys, e.g. while configs the Java
+   * SDK published are re-published. Default false: then anyone who may write the config cannot swap in content.
+   */
+  acceptPluginKeys?: boolean | undefined;
   /** The dataId prefix this provider takes. Default `cipher-aes-`, as the plugin's name is `aes`. */
   prefix?: string | undefined;
 }
@@ -74,11 +80,18 @@ export async function decryptWithDataKey(dataKey: string, ciphertext: string): P
 }
 
 function masterKeyBytes(masterKey: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  const bytes = typeof masterKey === 'string' ? fromBase64(masterKey) : masterKey instanceof Uint8Array ? masterKey : undefined;
+  // Hex would also read as base64, as other bytes: it is refused rather than taken for a key it is not.
+  const bytes = typeof masterKey === 'string' && !/^[0-9a-f]+$/i.test(masterKey) ? fromBase64(masterKey) : masterKey instanceof Uint8Array ? masterKey : undefined;
   if (!bytes || ![16, 24, 32].includes(bytes.length)) {
-    throw new NacosValidationError([{ path: 'masterKey', message: 'must be 16, 24 or 32 bytes (a Uint8Array, or their base64)' }], 'aesProvider');
+    throw new NacosValidationError([{ path: 'masterKey', message: 'must be 16, 24 or 32 bytes: a Uint8Array, or their base64 (not hex, not a passphrase)' }], 'aesProvider');
   }
   return bytes.slice();
+}
+
+/** What a wrap is bound to: the config (not its namespace, so a clone to another namespace reads) and its ciphertext. */
+async function boundTo(config: FilteredConfig, ciphertext: string): Promise<Uint8Array<ArrayBuffer>> {
+  const digest = new Uint8Array(await subtle().digest('SHA-256', encoder.encode(ciphertext)));
+  return encoder.encode(`${config.group}\n${config.dataId}\n${toHex(digest)}`);
 }
 
 /**
@@ -95,9 +108,9 @@ export function aesProvider(options: AesProviderOptions = {}): EncryptionProvide
   let masterKey: Promise<CryptoKey> | undefined;
   const gcm = () => (masterKey ??= subtle().importKey('raw', master as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']));
 
-  const wrap = async (dataKey: string, dataId: string): Promise<string> => {
+  const wrap = async (dataKey: string, config: FilteredConfig, ciphertext: string): Promise<string> => {
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const sealed = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(dataId) }, await gcm(), encoder.encode(dataKey)));
+    const sealed = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: await boundTo(config, ciphertext) }, await gcm(), encoder.encode(dataKey)));
     const out = new Uint8Array(iv.length + sealed.length);
     out.set(iv);
     out.set(sealed, iv.length);
@@ -105,16 +118,19 @@ export function aesProvider(options: AesProviderOptions = {}): EncryptionProvide
   };
 
   const unwrap = async (config: FilteredConfig, edk: string): Promise<string> => {
-    if (!edk.startsWith(WRAPPED)) return edk;
+    if (!edk.startsWith(WRAPPED)) {
+      if (master && !options.acceptPluginKeys) throw refuse(config, 'its data key is not wrapped with the master key (give acceptPluginKeys: true to read the plugin’s own keys)');
+      return edk;
+    }
     if (!master) throw refuse(config, 'its data key is wrapped with a master key; give aesProvider({ masterKey })');
     const bytes = fromBase64(edk.slice(WRAPPED.length));
     try {
       if (!bytes || bytes.length < 12 + 16) throw new Error('too short');
-      const plain = await subtle().decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, 12), additionalData: encoder.encode(config.dataId) }, await gcm(), bytes.subarray(12));
+      const plain = await subtle().decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, 12), additionalData: await boundTo(config, config.content) }, await gcm(), bytes.subarray(12));
       return decoder.decode(plain);
     } catch (cause) {
       if (cause instanceof NacosError) throw cause;
-      throw refuse(config, 'the master key does not open its data key (a wrong master key, or a key of another config)', cause);
+      throw refuse(config, 'the master key does not open its data key (a wrong master key, changed content, or a key of another config)', cause);
     }
   };
 
@@ -124,7 +140,7 @@ export function aesProvider(options: AesProviderOptions = {}): EncryptionProvide
     async encrypt(config) {
       const dataKey = newDataKey();
       const content = await encryptWithDataKey(dataKey, config.content);
-      return { content, encryptedDataKey: master ? await wrap(dataKey, config.dataId) : dataKey };
+      return { content, encryptedDataKey: master ? await wrap(dataKey, config, content) : dataKey };
     },
     async decrypt(config) {
       const edk = config.encryptedDataKey;

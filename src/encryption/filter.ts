@@ -46,6 +46,9 @@ export function encryption(...providers: readonly EncryptionProvider[]): ConfigF
   return {
     name: 'encryption',
     async publish(config, signal) {
+      if (config.kmsKeyId !== undefined && !config.dataId.startsWith(CIPHER_PREFIX)) {
+        throw new NacosValidationError([{ path: 'kmsKeyId', message: `is for cipher- dataIds; ${config.dataId} is published in clear` }], 'publishConfig');
+      }
       const provider = providerOf(config, (names) => new NacosError('UNSUPPORTED', `publish ${config.group}/${config.dataId}: no encryption provider takes this cipher- dataId (have: ${names}); it is not published in clear`));
       return provider ? provider.encrypt(config, signal) : { content: config.content };
     },

@@ -61,6 +61,23 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
   };
   let failures = 0;
   let fellBack = false;
+  let readFailures = 0;
+  /**
+   * Reads changed configs, in the queue. A read that fails (a server hiccup, a KMS a filter needs) is tried again after
+   * a backoff, outside the queue meanwhile: a config that cannot be read must not hold back the pushes of the others.
+   */
+  const read = (keys: readonly ConfigKey[]): Promise<void> =>
+    host.refresh(keys, life.signal).then(
+      () => void (readFailures = 0),
+      (error: unknown) => {
+        if (life.signal.aborted) return;
+        if (++readFailures === 1) log.warn(`${name}: reading ${keys.length} changed config(s) failed; trying again with backoff: ${messageOf(error)}`);
+        void sleep(backoffMs(readFailures), life.signal).then(
+          () => enqueue(() => read(keys)),
+          () => undefined,
+        );
+      },
+    );
   const startResync = () => setInterval(() => void sync(true), options.resyncMs ?? FULL_RESYNC_MS);
   let resync = startResync();
   /** The gathering of watched-set changes in progress (see LISTEN_COALESCE_MS). */
@@ -90,7 +107,7 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
               life.signal,
             );
             for (const w of fresh) listened.set(configId(w.key), w.key);
-            if (differ.length > 0) await host.refresh(differ, life.signal);
+            if (differ.length > 0) await read(differ);
           }
           if (failures > 0) log.info(`${name} config listening recovered after ${failures} failed attempt(s)`);
           failures = 0;
@@ -116,7 +133,7 @@ export function configDriver(host: ConfigPushHost, name: string, open: (events: 
   const events: ConfigSourceEvents = {
     changed: (key) => {
       // A hint: the read finds what is there now, and delivers only a new md5.
-      void enqueue(() => host.refresh([key], life.signal));
+      void enqueue(() => read([key]));
     },
     connected: () => {
       listened.clear();

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { aesEncryption } from '../../src/encryption.js';
 import { decryptWithDataKey } from '../../src/encryption/aes.js';
 import { grpcPush } from '../../src/grpc/index.js';
-import { createClientConfig, isNacosError, NacosClient, NacosConfigService, type ConfigFilter, type ConfigListener } from '../../src/index.js';
+import { createClientConfig, isNacosError, NacosClient, NacosConfigService, NacosError, type ConfigFilter, type ConfigListener } from '../../src/index.js';
 import { createStorage } from '../../src/storage/memory.js';
 import { storageKey } from '../../src/storage/port.js';
 import { deadServerAddr, isV3, nacos, plainOptions, plainUrl, recordingFetch, recordingLogger, uniqueId, waitFor } from './helpers.js';
@@ -69,7 +69,7 @@ describe(`encrypted configs on ${nacos().version}`, () => {
     // A client without the filter reads the ciphertext; one with it, the content.
     const plain = await service();
     expect(await plain.getConfig({ dataId })).toBe(raw.content);
-    const reader = await service({ configFilters: [aesEncryption({ masterKey: masterKey(1) })] });
+    const reader = await service({ configFilters: [aesEncryption({ masterKey: masterKey(1), acceptPluginKeys: true })] });
     expect(await reader.getConfig({ dataId })).toBe(secret);
     expect(await reader.getConfig({ dataId, format: 'properties' }).catch((e: unknown) => e)).toMatchObject({ code: 'UNSUPPORTED' });
   });
@@ -152,6 +152,39 @@ describe(`encrypted configs on ${nacos().version}`, () => {
     await waitFor(() => seen.includes('v=3'), { what: 'the next readable change' });
     expect(seen).toEqual(['v=1', 'v=3']);
     expect(lines.join('\n')).not.toMatch(/v=2|v=3/);
+  });
+
+  it.each([
+    ['polling', {}],
+    ['gRPC push', { push: grpcPush() }],
+  ] as const)('over %s, a config whose filter fails for a while holds back no other, and is delivered once it reads', async (_how, extra) => {
+    let broken = false;
+    const flaky: ConfigFilter = {
+      name: 'flaky',
+      read: (c) => {
+        if (broken && c.dataId.endsWith('-a')) throw new NacosError('UNAVAILABLE', 'the key service is down');
+        return { content: c.content };
+      },
+    };
+    const writer = await service();
+    const watcher = await service({ configFilters: [flaky], pollIntervalMs: 300, ...extra });
+    const base = uniqueId('flaky');
+    const [a, b] = [`${base}-a`, `${base}-b`];
+    await writer.publishConfig({ dataId: a, content: 'a1' });
+    await writer.publishConfig({ dataId: b, content: 'b1' });
+    await storedOnceWritten(a);
+    await storedOnceWritten(b);
+    const seen: string[] = [];
+    for (const dataId of [a, b]) await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    broken = true;
+    await writer.publishConfig({ dataId: a, content: 'a2' });
+    await writer.publishConfig({ dataId: b, content: 'b2' });
+    // b's change arrives while a's cannot be read: well before the sync's 10 s backoff could have let it through.
+    await waitFor(() => seen.includes('b2'), { what: 'the other config’s change', timeoutMs: 6000 });
+    expect(seen).not.toContain('a2');
+    broken = false;
+    await waitFor(() => seen.includes('a2'), { what: 'the change once it reads', timeoutMs: 20_000 });
+    expect(seen.filter((c) => c === 'a2')).toEqual(['a2']);
   });
 
   it('runs filters in order on publish and in reverse on read; a filter that throws sends nothing', async () => {

@@ -117,5 +117,7 @@ describe(`KMS interop with nacos-sdk-python v2 on ${nacos().version}`, () => {
     expect([...agents].sort()).toEqual(['nacos-edge', 'seed']);
     expect(new Set(kms.calls.map((c) => c.action))).toEqual(new Set(['GenerateDataKey', 'Encrypt', 'Decrypt']));
     expect(kms.refused).toEqual([]);
+    // The seed sends its parameters in the query (as the Alibaba Cloud SDK does), nacos-edge in the signed body.
+    expect(new Set(kms.calls.map((c) => `${c.userAgent.startsWith('AlibabaCloud') ? 'seed' : 'nacos-edge'} ${c.inQuery ? 'query' : 'body'}`))).toEqual(new Set(['seed query', 'nacos-edge body']));
   });
 });

@@ -9,7 +9,10 @@ import type { AddressInfo } from 'node:net';
 
 export interface KmsCall {
   action: string;
-  query: Record<string, string>;
+  /** The parameters, from the query (as the SDKs send them) and the form body (as nacos-edge does). */
+  params: Record<string, string>;
+  /** Whether any came in the URL's query. */
+  inQuery: boolean;
   /** Who signed it: `nacos-edge` or the Python SDK's user agent. */
   userAgent: string;
 }
@@ -47,7 +50,7 @@ export async function startKmsStandin(options: { accessKey?: string; secretKey?:
   };
 
   /** Why the request's signature does not hold, or undefined when it does. */
-  const checkSignature = (req: IncomingMessage, query: Record<string, string>): string | undefined => {
+  const checkSignature = (req: IncomingMessage, query: Record<string, string>, body: Buffer): string | undefined => {
     const auth = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
     if (!auth) return 'IncompleteSignature';
     const [, ak, signedHeaders, signature] = auth as unknown as [string, string, string, string];
@@ -59,6 +62,8 @@ export async function startKmsStandin(options: { accessKey?: string; secretKey?:
     const canonical = `${req.method}\n${new URL(req.url ?? '/', 'http://x').pathname}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${req.headers['x-acs-content-sha256']}`;
     const expected = createHmac('sha256', secretKey).update(`ACS3-HMAC-SHA256\n${sha256(canonical)}`).digest('hex');
     if (expected !== signature) return 'SignatureDoesNotMatch';
+    // The body is signed through its hash: it must be the one that arrived.
+    if (req.headers['x-acs-content-sha256'] !== sha256(body)) return 'SignatureDoesNotMatch';
     const date = Date.parse(String(req.headers['x-acs-date']));
     if (!(Math.abs(Date.now() - date) < 15 * 60_000)) return 'InvalidTimeStamp.Expired';
     const nonce = String(req.headers['x-acs-signature-nonce']);
@@ -72,34 +77,38 @@ export async function startKmsStandin(options: { accessKey?: string; secretKey?:
   };
 
   const server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const body = Buffer.concat(chunks);
       const query = Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
+      const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : {};
+      const params = { ...query, ...form };
       const action = String(req.headers['x-acs-action'] ?? '');
-      const problem = checkSignature(req, query);
+      const problem = checkSignature(req, query, body);
       if (problem) {
         refused.push(problem);
         return answer(res, problem.startsWith('InvalidAccessKeyId') ? 404 : 400, { Code: problem, Message: `Specified signature is not matched with our calculation (${problem}).` });
       }
       if (req.headers['x-acs-version'] !== '2016-01-20') return answer(res, 400, { Code: 'InvalidVersion', Message: 'Specified parameter Version is not valid.' });
-      calls.push({ action, query, userAgent: String(req.headers['user-agent'] ?? '') });
-      const keyId = query['KeyId'] ?? '';
+      calls.push({ action, params, inQuery: Object.keys(query).length > 0, userAgent: String(req.headers['user-agent'] ?? '') });
+      const keyId = params['KeyId'] ?? '';
       if (action === 'GenerateDataKey' || action === 'Encrypt') {
         if (!masters.has(keyId)) return answer(res, 404, { Code: 'Forbidden.KeyNotFound', Message: `The specified Key ${keyId} is not found.` });
       }
       if (action === 'GenerateDataKey') {
-        const bytes = query['KeySpec'] === 'AES_256' ? 32 : query['KeySpec'] === 'AES_128' ? 16 : 0;
+        const bytes = params['KeySpec'] === 'AES_256' ? 32 : params['KeySpec'] === 'AES_128' ? 16 : 0;
         if (!bytes) return answer(res, 400, { Code: 'InvalidParameter', Message: 'The specified parameter KeySpec is not valid.' });
         const plaintext = randomBytes(bytes).toString('base64');
         return answer(res, 200, { KeyId: keyId, KeyVersionId: `${keyId}-v1`, Plaintext: plaintext, CiphertextBlob: seal(keyId, plaintext) });
       }
       if (action === 'Encrypt') {
-        const plaintext = query['Plaintext'] ?? '';
+        const plaintext = params['Plaintext'] ?? '';
         if (Buffer.byteLength(plaintext) > 6144) return answer(res, 400, { Code: 'Rejected.ValueLimitExceeded', Message: 'Plaintext is larger than 6 KB.' });
         return answer(res, 200, { KeyId: keyId, KeyVersionId: `${keyId}-v1`, CiphertextBlob: seal(keyId, plaintext) });
       }
       if (action === 'Decrypt') {
-        const opened = open(query['CiphertextBlob'] ?? '');
+        const opened = open(params['CiphertextBlob'] ?? '');
         if (!opened) return answer(res, 400, { Code: 'InvalidCiphertext', Message: 'The specified parameter CiphertextBlob is not valid.' });
         return answer(res, 200, { KeyId: opened.keyId, KeyVersionId: `${opened.keyId}-v1`, Plaintext: opened.plaintext });
       }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { aesEncryption, aesProvider, encryption, type EncryptionProvider, type FilteredConfig } from '../../src/encryption.js';
 import { decryptWithDataKey, encryptWithDataKey, newDataKey } from '../../src/encryption/aes.js';
-import { isNacosError, isNacosValidationError } from '../../src/index.js';
+import { createClientConfig, isNacosError, isNacosValidationError, NacosConfigService } from '../../src/index.js';
 
 // The plugin's data key for the random bytes 3f8a1c5e9b2d47f0a6c3e81b5d9f2a74: their hex, in base64.
 const DATA_KEY = 'M2Y4YTFjNWU5YjJkNDdmMGE2YzNlODFiNWQ5ZjJhNzQ=';
@@ -65,8 +65,16 @@ describe('aesProvider', () => {
     expect(sealed.encryptedDataKey).toMatch(/^nacos-edge:aes-gcm:[A-Za-z0-9+/]+=*$/);
     expect(sealed.encryptedDataKey).not.toContain(masterKey);
     expect(await provider.decrypt(config('cipher-aes-db', sealed.content, sealed.encryptedDataKey), undefined)).toBe('password=2');
-    // Plugin keys still read with a master key configured.
-    expect(await provider.decrypt(config('cipher-aes-x', VECTORS[0][1], DATA_KEY), undefined)).toBe('nacos');
+    // With a master key, the plugin's own keys are refused (anyone who may write could swap content in), unless asked.
+    expect(await codeOf(provider.decrypt(config('cipher-aes-x', VECTORS[0][1], DATA_KEY), undefined))).toBe('INVALID_CONTENT');
+    expect(await aesProvider({ masterKey, acceptPluginKeys: true }).decrypt(config('cipher-aes-x', VECTORS[0][1], DATA_KEY), undefined)).toBe('nacos');
+    // The wrap proves the stored content: the same bytes written otherwise (upper-case hex, which decrypts the same) are
+    // refused, so nothing else can pass either.
+    expect(await codeOf(provider.decrypt(config('cipher-aes-db', sealed.content.toUpperCase(), sealed.encryptedDataKey), undefined))).toBe('INVALID_CONTENT');
+    // …and the config: the same wrap in another group does not open.
+    expect(await codeOf(provider.decrypt({ ...config('cipher-aes-db', sealed.content, sealed.encryptedDataKey), group: 'OTHER' }, undefined))).toBe('INVALID_CONTENT');
+    // A clone to another namespace reads.
+    expect(await provider.decrypt({ ...config('cipher-aes-db', sealed.content, sealed.encryptedDataKey), namespace: 'dev' }, undefined)).toBe('password=2');
 
     const wrong = aesProvider({ masterKey: new Uint8Array(32).fill(7) });
     expect(await codeOf(wrong.decrypt(config('cipher-aes-db', sealed.content, sealed.encryptedDataKey), undefined))).toBe('INVALID_CONTENT');
@@ -88,7 +96,7 @@ describe('aesProvider', () => {
   });
 
   it('checks its options when it is made', () => {
-    for (const masterKey of ['short', btoa('x'.repeat(20)), new Uint8Array(31)]) {
+    for (const masterKey of ['short', btoa('x'.repeat(20)), new Uint8Array(31), '00112233445566778899aabbccddeeff']) {
       expect(() => aesProvider({ masterKey })).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
     }
     expect(() => aesProvider({ prefix: 'aes-' })).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
@@ -112,6 +120,20 @@ describe('encryption()', () => {
     expect(isNacosError(publish, 'UNSUPPORTED')).toBe(true);
     expect(String(publish)).toMatch(/have: aes/);
     expect(await codeOf(Promise.resolve(filter.read?.(config('cipher-kms-aes-128-db', 'ab'), undefined)))).toBe('INVALID_CONTENT');
+  });
+
+  it('kmsKeyId without a filter, or on a dataId that is not encrypted, is refused before any request', async () => {
+    const filter = aesEncryption();
+    const error = await Promise.resolve(filter.publish?.({ ...config('app.json', 'x'), kmsKeyId: 'alias/k' }, undefined)).catch((e: unknown) => e);
+    expect(isNacosValidationError(error)).toBe(true);
+    let requests = 0;
+    const service = await NacosConfigService.createConfigService(
+      createClientConfig({ serverAddresses: '127.0.0.1:8848', logLevel: 'silent', fetch: async () => (requests++, new Response('true')) }),
+    );
+    const refused = await service.publishConfig({ dataId: 'cipher-kms-aes-128-x', content: 'secret', kmsKeyId: 'alias/k' }).catch((e: unknown) => e);
+    expect(isNacosValidationError(refused)).toBe(true);
+    expect(requests).toBe(0);
+    await service.shutdown();
   });
 
   it('picks the first provider that takes the dataId', async () => {

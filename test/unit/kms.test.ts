@@ -53,7 +53,7 @@ describe('kmsProvider against the stand-in', () => {
     const p = provider();
     const before = kms.calls.length;
     const sealed = await p.encrypt(config(dataId, 'password=秘密'), undefined);
-    expect(kms.calls.slice(before).map((c) => [c.action, c.query['KeySpec'], c.query['KeyId']])).toEqual([['GenerateDataKey', spec, 'alias/acs/mse']]);
+    expect(kms.calls.slice(before).map((c) => [c.action, c.params['KeySpec'], c.params['KeyId']])).toEqual([['GenerateDataKey', spec, 'alias/acs/mse']]);
     expect(sealed.encryptedDataKey).toBeTruthy();
     expect(sealed.content).toMatch(/^[A-Za-z0-9+/]+=*$/);
     // Another client (no cache) asks KMS to open the blob.
@@ -63,16 +63,16 @@ describe('kmsProvider against the stand-in', () => {
 
   it('any other cipher- dataId: KMS encrypts the content itself (Encrypt), no data key', async () => {
     const sealed = await provider().encrypt(config('cipher-token', 'short secret'), undefined);
-    expect(kms.calls.at(-1)).toMatchObject({ action: 'Encrypt', query: { KeyId: 'alias/acs/mse', Plaintext: 'short secret' } });
+    expect(kms.calls.at(-1)).toMatchObject({ action: 'Encrypt', params: { KeyId: 'alias/acs/mse', Plaintext: 'short secret' }, inQuery: false });
     expect(sealed.encryptedDataKey).toBeUndefined();
     expect(await provider().decrypt(config('cipher-token', sealed.content), undefined)).toBe('short secret');
   });
 
   it('publishConfig’s kmsKeyId, else the provider’s keyId, names the key', async () => {
     await provider({ keyId: 'alias/other' }).encrypt(config('cipher-kms-aes-128-a', 'x'), undefined);
-    expect(kms.calls.at(-1)?.query['KeyId']).toBe('alias/other');
+    expect(kms.calls.at(-1)?.params['KeyId']).toBe('alias/other');
     await provider().encrypt(config('cipher-kms-aes-128-a', 'x', undefined, 'alias/other'), undefined);
-    expect(kms.calls.at(-1)?.query['KeyId']).toBe('alias/other');
+    expect(kms.calls.at(-1)?.params['KeyId']).toBe('alias/other');
     expect(await codeOf(provider({ keyId: 'alias/none' }).encrypt(config('cipher-kms-aes-128-a', 'x'), undefined))).toBe('AUTH');
   });
 
@@ -112,12 +112,27 @@ describe('kmsProvider against the stand-in', () => {
     expect(await codeOf(provider().encrypt(config('cipher-kms-aes-128-h', 'x'), controller.signal))).toBe('ABORTED');
   });
 
-  it('never puts the secret or the content into the URL', async () => {
+  it('never puts a secret, a key or the content into the URL: the parameters go in the signed form body', async () => {
     const urls: string[] = [];
     const p = provider({ fetch: (input, init) => (urls.push(String(input)), fetch(input, init)) });
-    await p.encrypt(config('cipher-kms-aes-128-u', 'hidden content'), undefined);
-    expect(urls.join()).not.toContain(kms.secretKey);
-    expect(urls.join()).not.toContain('hidden');
+    const before = kms.calls.length;
+    const direct = await p.encrypt(config('cipher-token-u', 'hidden content'), undefined);
+    const envelope = await p.encrypt(config('cipher-kms-aes-128-u', 'hidden content'), undefined);
+    await provider({ fetch: (input, init) => (urls.push(String(input)), fetch(input, init)), cacheSize: 0 }).decrypt(config('cipher-kms-aes-128-u', envelope.content, envelope.encryptedDataKey), undefined);
+    await p.decrypt(config('cipher-token-u', direct.content), undefined);
+    expect(urls).toEqual(Array(4).fill(`${kms.url}/`));
+    expect(kms.calls.slice(before).map((c) => [c.action, c.inQuery])).toEqual([['Encrypt', false], ['GenerateDataKey', false], ['Decrypt', false], ['Decrypt', false]]);
+  });
+
+  it('only KMS saying the ciphertext is bad is INVALID_CONTENT; a proxy’s page or an unknown answer is retried (SERVER)', async () => {
+    const answering = (status: number, body: string, type = 'text/html') => provider({ fetch: async () => new Response(body, { status, headers: { 'content-type': type } }) });
+    const blob = config('cipher-kms-aes-128-p', 'AAAAAAAAAAAAAAAAAAAAAA==', 'blob');
+    expect(await codeOf(answering(200, '<html>captive portal</html>').decrypt(blob, undefined))).toBe('SERVER');
+    expect(await codeOf(answering(404, '<html>not here</html>').decrypt(blob, undefined))).toBe('SERVER');
+    expect(await codeOf(answering(400, '{"Code":"Rejected.Disabled","Message":"key disabled"}', 'application/json').decrypt(blob, undefined))).toBe('SERVER');
+    expect(await codeOf(answering(503, '{"Code":"ServiceUnavailable"}', 'application/json').decrypt(blob, undefined))).toBe('UNAVAILABLE');
+    expect(await codeOf(answering(400, '{"Code":"InvalidCiphertext"}', 'application/json').decrypt(blob, undefined))).toBe('INVALID_CONTENT');
+    expect(await codeOf(answering(403, '{"Code":"Forbidden.NoPermission"}', 'application/json').decrypt(blob, undefined))).toBe('AUTH');
   });
 
   it('checks its options when it is made', () => {

@@ -171,6 +171,23 @@ describe('WatchedConfig.sync', () => {
     expect(entry.content).toBe('v2');
   });
 
+  it('content a filter refuses: the first read throws it; later, no listener is told, and a listener added then gets the last readable content with its own md5', async () => {
+    const entry = new WatchedConfig({ dataId: 'd', group: 'g', tenant: '' }, silent);
+    const refused = new Error('wrong key');
+    await expect(entry.sync(async () => ({ content: 'x', md5: 'm0', type: undefined, refused }), true)).rejects.toBe(refused);
+    const seen: [string, string][] = [];
+    entry.add((_t, _d, _g, content, change) => void seen.push([content, change.md5]), true);
+    expect(await entry.sync(async () => ({ content: 'v1', md5: 'm1', type: undefined }))).toBe(true);
+    expect(await entry.sync(async () => ({ content: 'cipher', md5: 'm2', type: undefined, refused }))).toBe(false);
+    expect(entry.md5).toBe('m2'); // polls do not come back for it
+    const late: [string, string][] = [];
+    entry.add((_t, _d, _g, content, change) => void late.push([content, change.md5]), true);
+    expect(await entry.sync(async () => ({ content: 'v3', md5: 'm3', type: undefined }))).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(seen).toEqual([['v1', 'm1'], ['v3', 'm3']]);
+    expect(late).toEqual([['v1', 'm1'], ['v3', 'm3']]);
+  });
+
   it('a failed read does not stop the next one', async () => {
     const entry = new WatchedConfig({ dataId: 'd', group: 'g', tenant: '' }, silent);
     const failed = entry.sync(async () => Promise.reject(new Error('down')));
