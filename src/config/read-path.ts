@@ -92,8 +92,8 @@ export class ReadPath {
       if (read || !isNacosError(error, 'UNAVAILABLE') || tag !== undefined || !useSnapshot) throw error;
       const snapshot = await this.#snapshot(key);
       if (snapshot === undefined) throw error;
-      this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);
       read = await this.#filtered(key, { ...snapshot, found: true }, signal);
+      this.#log.warn(`getConfig ${key.group}/${key.dataId}: no server answered; serving the snapshot (${error.message})`);
     }
     if (read.refused) throw read.refused;
     return read;
