@@ -247,6 +247,9 @@ describe('a push lost on the way (never acked)', () => {
     await waitFor(async () => (await watcher.getConfig({ dataId })) === 'v0', { what: 'v0 to be readable' });
     const seen: string[] = [];
     await watcher.addListener(dataId, 'DEFAULT_GROUP', (_t, _d, _g, content) => void seen.push(content));
+    // addListener returns before the push driver's (coalesced) listen is in effect on the server; a change made before
+    // that is found by the listen's own md5 check, not pushed.
+    await waitFor(() => proxy.answered.some((r) => r.type === 'ConfigBatchListenRequest' && JSON.stringify(r.body).includes(dataId)), { what: 'the listen in effect' });
     const ofKey = (p: { type: string; body: Record<string, unknown> }) => p.type === 'ConfigChangeNotifyRequest' && p.body['dataId'] === dataId;
     proxy.drop(ofKey);
     const started = Date.now();

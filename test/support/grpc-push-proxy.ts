@@ -18,6 +18,8 @@ interface DropRule {
 export class GrpcPushProxy {
   /** Every push the server sent on a bi-stream, in order, with whether it was dropped. */
   readonly pushes: { type: string; body: Record<string, unknown>; dropped: boolean; at: number }[] = [];
+  /** Every unary request a client sent, once the server has answered it (so what it asked is in effect). */
+  readonly answered: { type: string; body: Record<string, unknown>; at: number }[] = [];
   readonly #rules: DropRule[] = [];
   readonly #sessions = new Set<ServerHttp2Session | ClientHttp2Session>();
   #refusing = false;
@@ -89,6 +91,16 @@ export class GrpcPushProxy {
       const call = up.request(request);
       const bi = headers[':path'] === '/BiRequestStream/requestBiStream';
       down.pipe(call);
+      const asked: NacosPayload[] = [];
+      if (!bi) {
+        const requests = new FrameReader();
+        down.on('data', (chunk: Buffer) => {
+          for (const { message } of requests.push(chunk)) asked.push(decodePayload(message));
+        });
+        call.on('end', () => {
+          for (const r of asked) this.answered.push({ type: r.type, body: r.body, at: Date.now() });
+        });
+      }
       let trailers: IncomingHttpHeaders | undefined;
       call.on('response', (answer) => {
         const response: OutgoingHttpHeaders = { ':status': answer[':status'] ?? 200 };
