@@ -7,10 +7,10 @@
 //   the group, the dataId and the ciphertext's SHA-256, so it also proves the content: CBC alone has no integrity.
 // - Content: AES-128-CBC with PKCS#7 padding; the key is the hex decoded, the IV the first 16 hex characters as ASCII;
 //   UTF-8 in, lower-case hex out.
-import type { FilteredConfig, FilterResult } from '../config/filter.js';
+import type { FilteredConfig } from '../config/filter.js';
 import { NacosError, NacosValidationError } from '../errors.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../util/bytes.js';
-import { CIPHER_PREFIX, type EncryptionProvider } from './filter.js';
+import { CIPHER_PREFIX, refuseRead as refuse, type EncryptionProvider } from './filter.js';
 
 const encoder = new TextEncoder();
 /** Fatal: bytes that are not UTF-8 are a wrong key, not content. */
@@ -41,8 +41,6 @@ function subtle(): SubtleCrypto {
   if (!s) throw new NacosError('UNSUPPORTED', 'AES encryption needs crypto.subtle, which this runtime lacks (a page served over plain http)');
   return s;
 }
-
-const refuse = (config: FilteredConfig, why: string, cause?: unknown) => new NacosError('INVALID_CONTENT', `read ${config.group}/${config.dataId}: ${why}`, { cause });
 
 /** The content key and IV of a plugin data key (base64 of 32 hex characters); undefined when it is not one. */
 function contentKey(dataKey: string): { key: Uint8Array<ArrayBuffer>; iv: Uint8Array<ArrayBuffer> } | undefined {

@@ -2,6 +2,10 @@
 import type { ConfigFilter, FilteredConfig, FilterResult } from '../config/filter.js';
 import { NacosError, NacosValidationError } from '../errors.js';
 
+/** The error of a read that must not be delivered (a wrong key, damaged content), naming the config. */
+export const refuseRead = (config: FilteredConfig, why: string, cause?: unknown): NacosError =>
+  new NacosError('INVALID_CONTENT', `read ${config.group}/${config.dataId}: ${why}`, { cause });
+
 /** Nacos encrypts the configs whose dataId starts with this (the Java SDK's and the seed's rule). */
 export const CIPHER_PREFIX = 'cipher-';
 
@@ -53,7 +57,7 @@ export function encryption(...providers: readonly EncryptionProvider[]): ConfigF
       return provider ? provider.encrypt(config, signal) : { content: config.content };
     },
     async read(config, signal) {
-      const provider = providerOf(config, (names) => new NacosError('INVALID_CONTENT', `read ${config.group}/${config.dataId}: no encryption provider takes this cipher- dataId (have: ${names})`));
+      const provider = providerOf(config, (names) => refuseRead(config, `no encryption provider takes this cipher- dataId (have: ${names})`));
       return provider ? { content: await provider.decrypt(config, signal), encryptedDataKey: undefined } : { content: config.content };
     },
   };

@@ -8,9 +8,9 @@
 // The seed matches the prefixes without the trailing dash (`cipher-kms-aes-128x` is AES-128 too), and so does this.
 import { ecb } from '@noble/ciphers/aes.js';
 import type { FetchLike } from '../client-config.js';
-import type { FilteredConfig, FilterResult } from '../config/filter.js';
+import type { FilterResult } from '../config/filter.js';
 import { NacosError, NacosValidationError, type ValidationIssue } from '../errors.js';
-import { CIPHER_PREFIX, type EncryptionProvider } from '../encryption/filter.js';
+import { CIPHER_PREFIX, refuseRead as refuse, type EncryptionProvider } from '../encryption/filter.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import { callKms, field, type KmsClientOptions } from './client.js';
@@ -86,8 +86,6 @@ export function decryptWithKmsDataKey(dataKey: string, ciphertext: string): stri
     return undefined;
   }
 }
-
-const refuse = (config: FilteredConfig, why: string, cause?: unknown) => new NacosError('INVALID_CONTENT', `read ${config.group}/${config.dataId}: ${why}`, { cause });
 
 /**
  * Aliyun KMS for `cipher-` dataIds, as the seed configures it: `cipher-kms-aes-128-`, `cipher-kms-aes-256-` by

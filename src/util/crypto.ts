@@ -1,16 +1,11 @@
 import { NacosError } from '../errors.js';
+import { toBase64 } from './bytes.js';
 import { configMd5 } from './md5.js';
 
 const encoder = new TextEncoder();
 
 /** HMAC-SHA1 of `message` under `key`, base64-encoded: what Spas signing needs where WebCrypto is missing. */
 export type HmacSha1 = (key: string, message: string) => string | Promise<string>;
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
 
 /** {@link configMd5} behind a promise, as the public `configMd5` has always returned one. */
 export async function configMd5Async(content: string | undefined | null): Promise<string> {
