@@ -48,16 +48,23 @@ function betaIpsOf(beta: Json): string {
   return '';
 }
 
-/** Ends the beta release (the clients at its IPs get the formal content again); ending none succeeds. */
+/** Ends the beta release (the clients at its IPs get the formal content again); ending none succeeds (the servers fail it). */
 export async function stopBeta(context: AdminContext, key: ConfigKey, signal: AbortSignal | undefined): Promise<void> {
   const generation = await context.generation(signal);
   const what = `stop beta of config ${describeKey(key)}`;
-  const ok = await context.data({
-    method: 'DELETE',
-    path: generation === 'v3' ? '/v3/admin/cs/config/beta' : '/v1/cs/configs',
-    query: generation === 'v3' ? keyParams(generation, key) : { ...keyParams(generation, key), beta: true },
-    signal,
-    what,
-  });
+  let ok: unknown;
+  try {
+    ok = await context.data({
+      method: 'DELETE',
+      path: generation === 'v3' ? '/v3/admin/cs/config/beta' : '/v1/cs/configs',
+      query: generation === 'v3' ? keyParams(generation, key) : { ...keyParams(generation, key), beta: true },
+      signal,
+      what,
+    });
+  } catch (error) {
+    // Both generations fail ("remove beta data error": code 500 on 2.x, 30000 on 3.x) when there is no beta to remove.
+    if (isNacosError(error, 'SERVER') && (await getBeta(context, key, signal)) === undefined) return;
+    throw error;
+  }
   if (ok !== true) throw new NacosError('SERVER', `${what}: the server did not stop it (answered ${JSON.stringify(ok)})`);
 }
