@@ -7,3 +7,4 @@
 export { NacosAdminClient, type AdminClientOptions, type AdminLogin } from './admin/client.js';
 export type { AdminGeneration, TokenSource } from './admin/context.js';
 export { isNacosError, NacosError, NacosValidationError, type NacosErrorCode } from './errors.js';
+export type { ConfigBeta, ConfigBetaPublish, ConfigDetail, ConfigKey, ConfigListener, ConfigPublish, ConfigQuery, ConfigSummary, HistoryEntry, HistoryRef, Namespace, NamespaceInput } from './admin/model.js';

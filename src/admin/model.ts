@@ -82,6 +82,77 @@ export interface HistoryEntry {
   content?: string;
   /** `formal`, `gray`/`beta`, … where the server records it. */
   publishType?: string;
+  /** The config's type at that version (from the entry's extra info), where the server records it. */
+  type?: string;
+  /** The description and tags at that version, where the server records them (detail answers). */
+  description?: string;
+  tags?: string[];
+}
+
+/** What {@link Namespace}s are made and changed from. */
+export interface NamespaceInput {
+  /** The namespace id; made up (a UUID) when absent on create. */
+  id?: string | undefined;
+  name: string;
+  description?: string | undefined;
+}
+
+/** Which config: the public namespace when `namespaceId` is absent, `''` or `public`; `DEFAULT_GROUP` when `group` is. */
+export interface ConfigKey {
+  namespaceId?: string | undefined;
+  dataId: string;
+  group?: string | undefined;
+}
+
+/**
+ * A config search. Terms left out match everything. `mode: 'exact'` matches dataId, group and content as given;
+ * `'fuzzy'` matches them as the server's `*` patterns, a term without `*` as a substring. Default: fuzzy when a term
+ * has a `*`, else exact. `tags` matches configs with any of them; `appName` is always exact.
+ */
+export interface ConfigQuery {
+  namespaceId?: string | undefined;
+  dataId?: string | undefined;
+  group?: string | undefined;
+  appName?: string | undefined;
+  tags?: string[] | undefined;
+  content?: string | undefined;
+  mode?: 'exact' | 'fuzzy' | undefined;
+}
+
+/** What a config is published with. Absent metadata fields are sent as absent (the server then clears them). */
+export interface ConfigPublish extends ConfigKey {
+  content: string;
+  /** `text`, `json`, `yaml`, `properties`, `xml`, `html` or `toml`. */
+  type?: string | undefined;
+  description?: string | undefined;
+  tags?: string[] | undefined;
+  appName?: string | undefined;
+  /** Compare-and-swap: publish only while the config's md5 is this (lower-case hex); a lost race is `CAS_CONFLICT`. */
+  casMd5?: string | undefined;
+}
+
+/** A beta (gray) publish: the content only the clients at `betaIps` get. */
+export interface ConfigBetaPublish extends ConfigPublish {
+  betaIps: string[];
+}
+
+/** A config's beta release. */
+export interface ConfigBeta {
+  content: string;
+  betaIps: string[];
+  md5: string;
+}
+
+/** One history entry of a config. */
+export interface HistoryRef extends ConfigKey {
+  /** The history id ({@link HistoryEntry.id}). */
+  id: string;
+}
+
+/** A client listening to a config, and the md5 it has. */
+export interface ConfigListener {
+  ip: string;
+  md5: string;
 }
 
 /** A service as the list shows it. */
