@@ -7,3 +7,4 @@
 export { NacosAdminClient, type AdminClientOptions, type AdminLogin } from './admin/client.js';
 export type { AdminGeneration, TokenSource } from './admin/context.js';
 export { isNacosError, NacosError, NacosValidationError, type NacosErrorCode } from './errors.js';
+export type { AdminInstance, ClusterMember, InstanceRef, InstancesRef, InstanceUpdate, ServerHealth, ServiceCluster, ServiceDetail, ServiceInput, ServiceQuery, ServiceRef, ServiceSelector, ServiceSummary } from './admin/model.js';
