@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { NacosAdminClient, type AdminInstance } from '../../src/admin.js';
 import { createClientConfig, NacosNamingService } from '../../src/index.js';
-import { isV3, nacos, plainOptions, plainUrl, uniqueId, waitFor } from './helpers.js';
+import { isV3, nacos, plainOptions, plainUrl, uniqueId, waitFor as waitForAny } from './helpers.js';
 
 const admin = new NacosAdminClient(plainOptions());
 afterAll(() => admin.shutdown());
@@ -33,6 +33,10 @@ async function healthCheckerNone(serviceName: string, clusterName: string) {
   expect(res.status, await res.text()).toBe(200);
 }
 
+/** waitFor, typed for checks that answer the value once it is there and undefined (or false) before. */
+const waitFor = <T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> =>
+  waitForAny(check, options) as Promise<T>;
+
 describe('admin instances', () => {
   it('lists the instances of every cluster, disabled ones included, and updates only what it is given', async () => {
     const n = await naming();
@@ -43,7 +47,7 @@ describe('admin instances', () => {
 
     const all = await waitFor(async () => {
       const list = await admin.instances.list({ serviceName });
-      return list.length === 3 && list;
+      return list.length === 3 ? list : undefined;
     }, { what: 'three instances in three clusters' });
     const at = byAddr(all);
     expect(at['10.41.0.1:80']).toMatchObject({ clusterName: 'DEFAULT', weight: 1, healthy: true, enabled: true, ephemeral: true });
@@ -54,7 +58,7 @@ describe('admin instances', () => {
     await admin.instances.setEnabled(east, false);
     const disabled = await waitFor(async () => {
       const i = byAddr(await admin.instances.list({ serviceName }))['10.41.0.2:80'];
-      return i && !i.enabled && i;
+      return i && !i.enabled ? i : undefined;
     }, { what: 'the instance disabled' });
     // Listed although disabled (the client lists hide it), and its weight and metadata kept.
     expect(disabled).toMatchObject({ weight: 3, metadata: { zone: 'e' } });
@@ -62,14 +66,14 @@ describe('admin instances', () => {
     await admin.instances.update({ ...east, weight: 5 });
     const weighted = await waitFor(async () => {
       const i = byAddr(await admin.instances.list({ serviceName }))['10.41.0.2:80'];
-      return i?.weight === 5 && i;
+      return i?.weight === 5 ? i : undefined;
     }, { what: 'the new weight' });
     expect(weighted).toMatchObject({ enabled: false, metadata: { zone: 'e' } });
 
     await admin.instances.update({ ...east, metadata: { zone: 'e', tier: 'gold' }, enabled: true });
     const updated = await waitFor(async () => {
       const i = byAddr(await admin.instances.list({ serviceName }))['10.41.0.2:80'];
-      return i?.metadata['tier'] === 'gold' && i.enabled && i;
+      return i?.metadata['tier'] === 'gold' && i.enabled ? i : undefined;
     }, { what: 'the new metadata' });
     expect(updated).toMatchObject({ weight: 5, enabled: true, metadata: { zone: 'e', tier: 'gold' } });
     // The other clusters are untouched.
@@ -103,7 +107,7 @@ describe('admin instances', () => {
     await admin.instances.setHealthy(target, false);
     const sick = await waitFor(async () => {
       const [i] = await admin.instances.list({ serviceName });
-      return i && !i.healthy && i;
+      return i && !i.healthy ? i : undefined;
     }, { what: 'the instance unhealthy' });
     expect(sick).toMatchObject({ ephemeral: false, weight: 2, enabled: true, metadata: { kind: 'db' } });
 
@@ -115,7 +119,7 @@ describe('admin instances', () => {
     await admin.instances.setHealthy(target, false);
     const after = await waitFor(async () => {
       const [i] = await admin.instances.list({ serviceName });
-      return i && !i.healthy && i;
+      return i && !i.healthy ? i : undefined;
     }, { what: 'the disabled instance unhealthy' });
     expect(after).toMatchObject({ enabled: false, weight: 2 });
     // `ephemeral: true` does not name a persistent instance.

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { NacosAdminClient, isNacosError, type ServiceSummary } from '../../src/admin.js';
 import { createClientConfig, NacosNamingService } from '../../src/index.js';
-import { nacos, plainOptions, uniqueId, waitFor } from './helpers.js';
+import { nacos, plainOptions, uniqueId, waitFor as waitForAny } from './helpers.js';
 
 // The admin API of the plain server: on 3.x it wants the admin's login (plainOptions carries it there).
 const admin = new NacosAdminClient(plainOptions());
@@ -23,6 +23,10 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/** waitFor, typed for checks that answer the value once it is there and undefined (or false) before. */
+const waitFor = <T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> =>
+  waitForAny(check, options) as Promise<T>;
+
 describe('admin services', () => {
   it('creates a service with settings and reads them back', async () => {
     const name = uniqueId('adm-svc');
@@ -42,7 +46,7 @@ describe('admin services', () => {
     await admin.services.update({ name, groupName, protectThreshold: 0.7 });
     const afterThreshold = await waitFor(async () => {
       const d = await admin.services.get({ name, groupName });
-      return d.protectThreshold === 0.7 && d;
+      return d.protectThreshold === 0.7 ? d : undefined;
     }, { what: 'the new threshold' });
     expect(afterThreshold.metadata).toEqual({ keep: 'me' });
     expect(afterThreshold.selector).toEqual({ type: 'label', expression: 'CONSUMER.label.a = PROVIDER.label.a' });
@@ -50,7 +54,7 @@ describe('admin services', () => {
     await admin.services.update({ name, groupName, metadata: { other: 'x' }, selector: { type: 'none' } });
     const afterMetadata = await waitFor(async () => {
       const d = await admin.services.get({ name, groupName, namespaceId: 'public' });
-      return d.metadata['other'] === 'x' && d;
+      return d.metadata['other'] === 'x' ? d : undefined;
     }, { what: 'the new metadata' });
     expect(afterMetadata).toMatchObject({ protectThreshold: 0.7, metadata: { other: 'x' }, selector: { type: 'none' } });
     await expect(admin.services.update({ name, groupName, ephemeral: true })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
@@ -71,23 +75,23 @@ describe('admin services', () => {
 
   it('lists services with instance counts across clusters, paged, and iterates every page', async () => {
     const groupName = uniqueId('LG').slice(0, 40);
-    const names = [uniqueId('adm-l1'), uniqueId('adm-l2'), uniqueId('adm-l3')];
+    const names: [string, string, string] = [uniqueId('adm-l1'), uniqueId('adm-l2'), uniqueId('adm-l3')];
     const n = await naming();
-    await n.registerInstance({ serviceName: names[0]!, groupName, ip: '10.31.0.1', port: 80, clusterName: 'east' });
-    await n.registerInstance({ serviceName: names[0]!, groupName, ip: '10.31.0.2', port: 80, clusterName: 'west' });
+    await n.registerInstance({ serviceName: names[0], groupName, ip: '10.31.0.1', port: 80, clusterName: 'east' });
+    await n.registerInstance({ serviceName: names[0], groupName, ip: '10.31.0.2', port: 80, clusterName: 'west' });
     for (const name of names.slice(1)) await admin.services.create({ name, groupName });
 
     const counted = await waitFor(async () => {
       const page = await admin.services.listPage({ groupName, name: names[0] }, { pageSize: 10 });
       const s = page.items.find((i) => i.name === names[0]);
       // The servers count clusters from a cache that fills when the service is read, so the count lags the instances.
-      return s && s.ipCount === 2 && s.clusterCount === 2 && s;
+      return s && s.ipCount === 2 && s.clusterCount === 2 ? s : undefined;
     }, { what: 'the service with its two instances in two clusters' });
     expect(counted).toMatchObject<Partial<ServiceSummary>>({ groupName, namespaceId: 'public', clusterCount: 2, ipCount: 2, healthyInstanceCount: 2, triggerFlag: false });
 
     const page1 = await waitFor(async () => {
       const p = await admin.services.listPage({ groupName }, { pageNumber: 1, pageSize: 2 });
-      return p.totalCount === 3 && p;
+      return p.totalCount === 3 ? p : undefined;
     }, { what: 'three services in the group' });
     expect(page1).toMatchObject({ pageNumber: 1, pagesAvailable: 2, totalCount: 3 });
     expect(page1.items).toHaveLength(2);
