@@ -99,7 +99,11 @@ export class AdminServices {
     return serviceDetail(this.#context, ref, signal);
   }
 
-  /** Creates a service (as the console does: without instances; `ephemeral: false` for one of persistent instances). */
+  /**
+   * Creates a service without instances, as the console does. It is persistent unless `ephemeral: true` (the servers'
+   * default): a persistent service takes only persistent instances, and clients registering ephemeral ones into it are
+   * refused, so create `ephemeral: true` for the services of ordinary (heartbeating) clients.
+   */
   async create(service: ServiceInput, options: CallOptions = {}): Promise<void> {
     const input = parseOrThrow(inputSchema, service, 'services.create');
     const { signal } = parseOrThrow(optionsSchema, options, 'services.create') ?? {};

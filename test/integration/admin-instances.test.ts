@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { NacosAdminClient, type AdminInstance } from '../../src/admin.js';
 import { createClientConfig, NacosNamingService } from '../../src/index.js';
-import { isV3, nacos, plainOptions, plainUrl, uniqueId, waitFor as waitForAny } from './helpers.js';
+import { isV3, nacos, plainOptions, plainUrl, recordingLogger, uniqueId, waitFor as waitForAny } from './helpers.js';
 
 const admin = new NacosAdminClient(plainOptions());
 afterAll(() => admin.shutdown());
@@ -9,7 +9,13 @@ afterAll(() => admin.shutdown());
 const namings: NacosNamingService[] = [];
 const persistent: { n: NacosNamingService; serviceName: string; ip: string; port: number; clusterName: string }[] = [];
 afterEach(async () => {
-  await Promise.all(persistent.splice(0).map(({ n, ...i }) => n.deregisterInstance({ ...i, ephemeral: false }).catch(() => undefined)));
+  // A persistent instance leaves its (persistent) service behind: delete it once the instance is gone.
+  await Promise.all(
+    persistent.splice(0).map(async ({ n, ...i }) => {
+      await n.deregisterInstance({ ...i, ephemeral: false });
+      await waitFor(() => admin.services.delete({ name: i.serviceName }).then(() => true), { what: 'the persistent service deleted' });
+    }),
+  );
   await Promise.all(namings.splice(0).map((n) => n.shutdown({ deregister: true })));
 });
 async function naming() {
@@ -104,7 +110,16 @@ describe('admin instances', () => {
 
     await healthCheckerNone(serviceName, 'p1');
     await waitFor(async () => (await admin.services.get({ name: serviceName })).clusters.find((c) => c.name === 'p1')?.healthChecker['type'] === 'NONE', { what: 'the NONE checker' });
-    await admin.instances.setHealthy(target, false);
+    const { logger, lines } = recordingLogger();
+    const logged = new NacosAdminClient(plainOptions({ logger, logLevel: 'debug' }));
+    try {
+      await logged.instances.setHealthy(target, false);
+    } finally {
+      logged.shutdown();
+    }
+    // Nacos 2.5.1 and 3.0.3 refuse the change through their health API (it re-registers the instance as ephemeral);
+    // the client then registers the persistent instance again with the new health.
+    expect(lines.some((l) => /health API cannot change persistent instances; registering the instance again/.test(l))).toBe(true);
     const sick = await waitFor(async () => {
       const [i] = await admin.instances.list({ serviceName });
       return i && !i.healthy ? i : undefined;

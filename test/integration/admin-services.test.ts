@@ -37,6 +37,15 @@ describe('admin services', () => {
     await admin.services.delete({ name });
   });
 
+  it('creates an ephemeral service that clients may register ephemeral instances into', async () => {
+    const name = uniqueId('adm-eph');
+    await admin.services.create({ name, ephemeral: true });
+    expect(await waitFor(() => admin.services.get({ name }), { what: 'the service' })).toMatchObject({ ephemeral: true, protectThreshold: 0, metadata: {}, selector: { type: 'none' } });
+    const n = await naming();
+    expect(await n.registerInstance({ serviceName: name, ip: '10.30.0.1', port: 80 })).toBe(true);
+    await waitFor(async () => (await admin.services.listPage({ name })).items.find((s) => s.name === name)?.ipCount === 1, { what: 'the instance counted' });
+  });
+
   it('an update changes only what it is given (the servers would reset the rest)', async () => {
     const name = uniqueId('adm-upd');
     const groupName = uniqueId('G').slice(0, 40);
