@@ -167,6 +167,23 @@ export interface ServiceSummary {
   triggerFlag: boolean;
 }
 
+/**
+ * Which instances a consumer of the service is given: `none` (all), or `label` with an expression such as
+ * `CONSUMER.label.zone = PROVIDER.label.zone` (the server's CMDB label selector).
+ */
+export interface ServiceSelector {
+  type: string;
+  expression?: string;
+}
+
+/** A cluster of a service, as its detail shows it. */
+export interface ServiceCluster {
+  name: string;
+  /** `{ type: 'TCP' | 'HTTP' | 'MYSQL' | 'NONE', … }`; persistent instances' health is set by hand only under `NONE`. */
+  healthChecker: Record<string, unknown>;
+  metadata: Record<string, string>;
+}
+
 /** A service with its settings and clusters. */
 export interface ServiceDetail {
   namespaceId: string;
@@ -174,9 +191,35 @@ export interface ServiceDetail {
   name: string;
   protectThreshold: number;
   metadata: Record<string, string>;
-  selector: { type: string; expression?: string };
+  selector: ServiceSelector;
   ephemeral: boolean | undefined;
-  clusters: { name: string; healthChecker: Record<string, unknown>; metadata: Record<string, string> }[];
+  clusters: ServiceCluster[];
+}
+
+/** Names one service. The public namespace is `''` or `public`; the group defaults to `DEFAULT_GROUP`. */
+export interface ServiceRef {
+  namespaceId?: string;
+  groupName?: string;
+  name: string;
+}
+
+/** What a service list filters on. */
+export interface ServiceQuery {
+  namespaceId?: string;
+  /** The group (the server matches it as it does: a substring on 2.x and 3.x). */
+  groupName?: string;
+  /** A part of the service name. */
+  name?: string;
+}
+
+/** The settings of a service to create or change. */
+export interface ServiceInput extends ServiceRef {
+  /** 0 to 1: below this share of healthy instances, consumers are given the unhealthy ones too. */
+  protectThreshold?: number;
+  metadata?: Record<string, string>;
+  selector?: ServiceSelector;
+  /** Only at creation: a persistent (`false`) service holds only persistent instances. */
+  ephemeral?: boolean;
 }
 
 /** An instance across clusters. */
@@ -192,6 +235,30 @@ export interface AdminInstance {
   instanceId?: string;
 }
 
+/** Names the instances of one service. */
+export interface InstancesRef {
+  namespaceId?: string;
+  groupName?: string;
+  serviceName: string;
+}
+
+/** Names one instance; the cluster defaults to `DEFAULT`. `ephemeral`, when given, must match the instance. */
+export interface InstanceRef extends InstancesRef {
+  ip: string;
+  port: number;
+  clusterName?: string;
+  ephemeral?: boolean;
+}
+
+/** The fields of an instance to change; the rest is kept. */
+export interface InstanceUpdate extends InstanceRef {
+  enabled?: boolean;
+  /** 0 to 10000. */
+  weight?: number;
+  /** The whole new metadata (keys the instance registered with come back: the server keeps them under an override). */
+  metadata?: Record<string, string>;
+}
+
 /** A cluster member. */
 export interface ClusterMember {
   address: string;
@@ -200,6 +267,12 @@ export interface ClusterMember {
   /** `UP`, `DOWN`, `SUSPICIOUS`, `STARTING`, … */
   state: string;
   extendInfo: Record<string, unknown>;
+}
+
+/** Whether the server answers its liveness and readiness probes. */
+export interface ServerHealth {
+  live: boolean;
+  ready: boolean;
 }
 
 /** A user (never with its password). */
