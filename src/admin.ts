@@ -7,3 +7,4 @@
 export { NacosAdminClient, type AdminClientOptions, type AdminLogin } from './admin/client.js';
 export type { AdminGeneration, TokenSource } from './admin/context.js';
 export { isNacosError, NacosError, NacosValidationError, type NacosErrorCode } from './errors.js';
+export type { Permission, PermissionAction, PermissionGrant, PermissionQuery, RoleBinding, RoleQuery, User, UserQuery } from './admin/model.js';
