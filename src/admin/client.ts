@@ -88,11 +88,12 @@ export class NacosAdminClient {
       auth: false,
       signal,
       timeoutMs: Math.max(context.transport.config.timeoutMs, LOGIN_TIMEOUT_MS),
-      // 3.x answers a wrong password with a bare 500: a refusal, not a server to move away from.
-      ...(v3 ? { retryOn: (status: number) => status >= 502 && status <= 504 } : {}),
+      // A 500 is a refusal, not a server to move away from: 3.x answers a wrong password with a bare 500, 2.x an
+      // unknown user with "caused: User x not found" in a 500.
+      retryOn: (status: number) => status >= 502 && status <= 504,
     });
     if (res.status !== 200) {
-      const why = v3 && res.status === 500 ? 'refused (HTTP 500: Nacos 3.x on a wrong password)' : `refused (HTTP ${res.status})`;
+      const why = res.status === 500 ? `refused (HTTP 500: Nacos ${v3 ? '3.x on a wrong password' : '2.x on an unknown user'})` : `refused (HTTP ${res.status})`;
       throw new NacosError('AUTH', `${what} ${why}: ${snippet(res.body)}`, { status: res.status, server: res.server.origin });
     }
     type Answer = { accessToken?: unknown; tokenTtl?: unknown; globalAdmin?: unknown; username?: unknown } | null;
