@@ -1,7 +1,7 @@
 import { createClientConfig, type ClientConfigOptions } from '../client-config.js';
 import { NacosError } from '../errors.js';
-import { login } from '../transport/auth.js';
 import { LOGIN_TIMEOUT_MS } from '../transport/auth.js';
+import { notNacos, snippet } from '../transport/classify.js';
 import { AdminAuth } from './auth.js';
 import { AdminCluster } from './cluster.js';
 import { AdminConfigs } from './configs.js';
@@ -73,12 +73,44 @@ export class NacosAdminClient {
    * the token and not the password (pass it back through `accessToken`). Throws `AUTH` when refused.
    */
   async login(username: string, password: string, options: { signal?: AbortSignal } = {}): Promise<AdminLogin> {
-    if (typeof username !== 'string' || username === '') throw new NacosError('VALIDATION', 'username must not be empty');
-    if (typeof password !== 'string') throw new NacosError('VALIDATION', 'password must be a string');
+    if (typeof username !== 'string' || username === '') throw new NacosError('VALIDATION', 'login: username must not be empty');
+    if (typeof password !== 'string' || password === '') throw new NacosError('VALIDATION', 'login: password must not be empty');
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new NacosError('VALIDATION', 'login: signal must be an AbortSignal');
     const context = this.#context;
-    const answer = await login(context.transport, context.log, username, password, options.signal, Math.max(context.transport.config.timeoutMs, LOGIN_TIMEOUT_MS));
-    const extra = answer as { globalAdmin?: unknown; username?: unknown };
-    return { accessToken: answer.accessToken, tokenTtl: answer.tokenTtl, username: typeof extra.username === 'string' ? extra.username : username, globalAdmin: typeof extra.globalAdmin === 'boolean' ? extra.globalAdmin : undefined };
+    // The generation picks the one login path the server has (3.2 has no /v1/auth/login), so a refusal is one answer.
+    const v3 = (await context.generation(signal)) === 'v3';
+    const what = `login as "${username}"`;
+    const res = await context.transport.request({
+      method: 'POST',
+      path: v3 ? '/v3/auth/user/login' : '/v1/auth/login',
+      form: { username, password },
+      auth: false,
+      signal,
+      timeoutMs: Math.max(context.transport.config.timeoutMs, LOGIN_TIMEOUT_MS),
+      // A 500 is a refusal, not a server to move away from: 3.x answers a wrong password with a bare 500, 2.x an
+      // unknown user with "caused: User x not found" in a 500.
+      retryOn: (status: number) => status >= 502 && status <= 504,
+    });
+    if (res.status !== 200) {
+      const why = res.status === 500 ? `refused (HTTP 500: Nacos ${v3 ? '3.x on a wrong password' : '2.x on an unknown user'})` : `refused (HTTP ${res.status})`;
+      throw new NacosError('AUTH', `${what} ${why}: ${snippet(res.body)}`, { status: res.status, server: res.server.origin });
+    }
+    type Answer = { accessToken?: unknown; tokenTtl?: unknown; globalAdmin?: unknown; username?: unknown } | null;
+    let answer: Answer = null;
+    try {
+      answer = JSON.parse(res.body) as Answer;
+    } catch {
+      // below: not a login answer
+    }
+    if (typeof answer?.accessToken !== 'string' || answer.accessToken === '') throw notNacos(res, what);
+    context.log.debug(`logged in as "${username}" on ${res.server.origin}`);
+    return {
+      accessToken: answer.accessToken,
+      tokenTtl: Number(answer.tokenTtl ?? 18_000),
+      username: typeof answer.username === 'string' ? answer.username : username,
+      globalAdmin: typeof answer.globalAdmin === 'boolean' ? answer.globalAdmin : undefined,
+    };
   }
 
   /** Ends every call in flight (they fail with `ABORTED`); the client makes no request afterwards. */

@@ -22,10 +22,20 @@ export interface AdminRequest extends Omit<NacosRequest, 'sign'> {
 export type TokenSource = () => string | undefined;
 
 /**
- * Server codes of the v2/v3 envelope that mean "no such resource", across 2.x and 3.x: 20004 resource not found,
- * 21008 service not exist, 20002 (3.x: "parameter validate error" for an unknown history id).
+ * Codes of the v2/v3 `{ code, message, data }` envelope (Nacos' `ErrorCode`) by what they mean. "No such resource":
+ * 20004 resource, 21003 instance, 21008 service, 22001 namespace, 50000/50001/50003 MCP server/version/endpoint.
  */
-const NOT_FOUND_CODES = new Set([20004, 21008]);
+const NOT_FOUND_CODES = new Set([20004, 21003, 21008, 22001, 50000, 50001, 50003]);
+/** 10001 access denied; 401/403 (2.x `RestResult`); 40301 (3.x console). */
+const AUTH_CODES = new Set([401, 403, 10001, 40301]);
+/** 40000 API deprecated, 40001 API function disabled; 410/501 (2.x `RestResult`). */
+const UNSUPPORTED_CODES = new Set([410, 501, 40000, 40001]);
+/**
+ * The server refused a parameter: 10000 missing, 20001 tenant, 20002 validate error, 20003 media type, 20008 dataId,
+ * 20009 mismatch, 20011–20013 gray rule, 21000–21002/21005/21006 service name/weight/metadata/selector, 21010
+ * healthy missing, 22000 illegal namespace.
+ */
+const VALIDATION_CODES = new Set([10000, 20001, 20002, 20003, 20008, 20009, 20011, 20012, 20013, 21000, 21001, 21002, 21005, 21006, 21010, 22000]);
 
 /**
  * The admin client's plumbing, shared by every area (namespaces, configs, services, …): the core transport (server
@@ -96,16 +106,24 @@ export class AdminContext {
   async data(req: AdminRequest): Promise<unknown> {
     const res = await this.send(req);
     if (res.status < 200 || res.status > 299) throw statusError(res, req.what);
-    const body = parseJson(res, req.what) as { code?: unknown; message?: unknown; data?: unknown } | null;
-    if (typeof body?.code !== 'number') throw notNacos(res, req.what);
-    if (body.code !== 0 && body.code !== 200) throw envelopeCodeError(res, body.code, body.message, body.data, req.what);
-    return body.data;
+    return envelopeData(res, req.what);
   }
 
   /** Stops every request in flight; later calls fail with `ABORTED`. */
   close(): void {
     this.transport.close();
   }
+}
+
+/**
+ * `data` of a 2xx answer's `{ code, message, data }` envelope with code 0 (3.x, the v2 open API) or 200 (the 2.x
+ * auth and console APIs' `RestResult`); another code becomes its typed error.
+ */
+export function envelopeData(res: NacosResponse, what: string): unknown {
+  const body = parseJson(res, what) as { code?: unknown; message?: unknown; data?: unknown } | null;
+  if (typeof body?.code !== 'number') throw notNacos(res, what);
+  if (body.code !== 0 && body.code !== 200) throw envelopeCodeError(res, body.code, body.message, body.data, what);
+  return body.data;
 }
 
 function parseJson(res: NacosResponse, what: string): unknown {
@@ -134,10 +152,11 @@ function envelopeCodeError(res: NacosResponse, code: number, message: unknown, d
   const detail = [message, data].filter((part) => typeof part === 'string' && part !== '').join(': ');
   const options = { status: res.status, server: res.server.origin };
   const text = `${what}: server code ${code}${detail ? `: ${snippet(detail)}` : ''}`;
+  // A message that says "not exist" wins over a generic code (3.x answers 20002 for an unknown history id).
   if (NOT_FOUND_CODES.has(code) || /not ?exist|not found/i.test(detail)) return new NacosError('NOT_FOUND', text, options);
-  if (code === 403 || code === 401 || code === 40301) return new NacosError('AUTH', text, options);
-  if (code === 410 || code === 501) return new NacosError('UNSUPPORTED', text, options);
-  if (code >= 20000 && code < 30000 && /param|illegal|invalid|required|missing/i.test(detail)) return new NacosError('VALIDATION', text, options);
+  if (AUTH_CODES.has(code)) return new NacosError('AUTH', text, options);
+  if (UNSUPPORTED_CODES.has(code)) return new NacosError('UNSUPPORTED', text, options);
+  if (VALIDATION_CODES.has(code) || (code >= 20000 && code < 30000 && /param|illegal|invalid|required|missing/i.test(detail))) return new NacosError('VALIDATION', text, options);
   return new NacosError('SERVER', text, options);
 }
 

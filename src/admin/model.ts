@@ -275,9 +275,15 @@ export interface ServerHealth {
   ready: boolean;
 }
 
-/** A user (never with its password). */
+/** A user (never with its password: the servers' lists carry its hash, which is dropped). */
 export interface User {
   username: string;
+}
+
+/** What `auth.usersPage` looks for. */
+export interface UserQuery {
+  /** A part of the username (the server's blur search; a `*` in it is the server's wildcard). All users when absent. */
+  username?: string;
 }
 
 /** A role given to a user. */
@@ -286,10 +292,35 @@ export interface RoleBinding {
   username: string;
 }
 
-/** A permission of a role on a resource (`namespaceId:group:resource` pattern). */
+/** What `auth.rolesPage` looks for: exact names; absent fields match every binding. */
+export interface RoleQuery {
+  username?: string;
+  role?: string;
+}
+
+/** What a permission allows: `r` read, `w` write, `rw` both. */
+export type PermissionAction = 'r' | 'w' | 'rw';
+
+/**
+ * A permission of a role on a resource. The resource is `namespaceId:group:resource` with `*` wildcards, e.g.
+ * `dev:*:*` (every config and service of namespace `dev`); the public namespace is written `public` on 3.x and as
+ * the empty string on 2.x (`:*:*`), because that is what each server matches against.
+ */
 export interface Permission {
   role: string;
   resource: string;
-  /** `r`, `w` or `rw`. */
+  /** `r`, `w` or `rw` (servers store what they were sent; this client only sends these). */
   action: string;
+}
+
+/** What `auth.permissionsPage` looks for: an exact role; absent: every permission. */
+export interface PermissionQuery {
+  role?: string;
+}
+
+/** A permission to add or remove. */
+export interface PermissionGrant {
+  role: string;
+  resource: string;
+  action: PermissionAction;
 }
