@@ -30,9 +30,9 @@ export interface ServeDashboardOptions {
   /** The Nacos server's context path when `nacos` names none. Default `/nacos`. */
   contextPath?: string;
   /**
-   * The `Host` values browsers may use. Default: the loopback names with the port (and `host` with the port when it
-   * is a name or address of its own), so a DNS name an attacker points at this machine cannot reach the proxy.
-   * Behind a reverse proxy, list the name it forwards (e.g. `admin.example.com`). `['*']` accepts any.
+   * The `Host` values browsers may use besides the loopback names with the port (always allowed). Default: `host` with
+   * the port, so a DNS name an attacker points at this machine cannot reach the proxy (DNS rebinding). Behind a
+   * reverse proxy, list the name it forwards (e.g. `admin.example.com`, with `:port` when not 80). `['*']` accepts any.
    */
   allowedHosts?: readonly string[];
   /** Origins besides the page's own whose requests are accepted, e.g. `https://admin.example.com` of a TLS terminator. */
@@ -239,16 +239,17 @@ export async function serveDashboard(options: ServeDashboardOptions): Promise<Da
   const shown = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${shown}:${bound}`;
 
-  let allowedHosts: string[] | undefined;
+  // The loopback names with the port always work (an attacker's DNS name cannot be one of them); then the given names,
+  // or the listening host's own. A wildcard address has no name of its own: any Host is accepted unless names are given.
+  let allowedHosts: string[] | undefined = ['127.0.0.1', 'localhost', '[::1]'].map((h) => `${h}:${bound}`);
   if (options.allowedHosts?.includes('*')) allowedHosts = undefined;
-  else if (options.allowedHosts) allowedHosts = [...options.allowedHosts];
+  else if (options.allowedHosts) allowedHosts.push(...options.allowedHosts);
   else if (WILDCARD.has(host)) {
     allowedHosts = undefined;
     options.logger?.warn(`listening on every address (${host}): any Host name is accepted; give allowedHosts to refuse DNS-rebinding names`);
   } else {
-    allowedHosts = ['127.0.0.1', 'localhost', '[::1]'].map((h) => `${h}:${bound}`);
-    const own = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    if (!allowedHosts.includes(`${own}:${bound}`)) allowedHosts.push(`${own}:${bound}`);
+    const own = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${bound}`;
+    if (!allowedHosts.includes(own)) allowedHosts.push(own);
   }
   handle = createDashboardProxy(proxyOptions(allowedHosts));
   const nacosShown = typeof options.nacos === 'string' ? options.nacos : options.nacos.join(',');

@@ -83,8 +83,8 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH']);
 
-/** Hashed build outputs (Vite's `assets/name-HASH.ext`): their name changes with their content, so they may be cached for good. */
-const HASHED_ASSET = /^\/assets\/.+[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+/** Hashed build outputs (Vite's `assets/name-HASH.ext`, an 8-character hash): their name changes with their content, so they may be cached for good. */
+const HASHED_ASSET = /^\/assets\/.+[-.][A-Za-z0-9_-]{8}\.[a-z0-9]+$/;
 
 /** Security headers on every answer the proxy gives. */
 function secure(headers: Headers, csp: string): Headers {
