@@ -77,9 +77,9 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * A web-standard handler of the files in `root`, for a single-page app: a path with no file extension that names no
- * file is the app's own route and gets index.html; a missing file with an extension is a 404. Dotfiles and paths
- * that leave `root` are 404s. Use it as the proxy's `assets` with `Bun.serve` or `Deno.serve` too.
+ * A web-standard handler of the files in `root`, for a single-page app: a path that names no file is the app's own
+ * route and gets index.html, except under `assets/` and for a file name (`x.js`) asked for other than as a page
+ * load, which are 404s. Dotfiles and paths that leave `root` are 404s. Use it as the proxy's `assets` with `Bun.serve` or `Deno.serve` too.
  */
 export function staticFiles(root: string): (request: Request) => Promise<Response> {
   const base = resolve(root);
@@ -108,8 +108,11 @@ export function staticFiles(root: string): (request: Request) => Promise<Respons
     if (path !== base && !path.startsWith(base + sep)) return notFound();
     const found = segments.length > 0 ? await file(path) : undefined;
     if (found) return answer(found, head);
-    const last = segments.at(-1) ?? '';
-    if (extname(last) !== '') return notFound();
+    // A missing build file is a 404 (a stale page asking for an old hash must not get HTML as script). An app route is
+    // index.html, even one that ends like a file name (a config route ends in its dataId, `app.yaml`): that is a
+    // page load, which a browser marks as a navigation (or at least as accepting HTML).
+    const navigation = request.headers.get('sec-fetch-mode') === 'navigate' || (request.headers.get('accept') ?? '').includes('text/html');
+    if (segments[0] === 'assets' || (extname(segments.at(-1) ?? '') !== '' && !navigation)) return notFound();
     const index = await file(join(base, 'index.html'));
     return index ? answer(index, head) : notFound();
   };

@@ -340,11 +340,15 @@ describe('staticFiles', () => {
       ['/assets/app-AbCdEf12.css', 200, 'text/css; charset=utf-8', 'body{}'],
       ['/logo.svg', 200, 'image/svg+xml', '<svg/>'],
       ['/assets/gone-12345678.js', 404, 'text/plain; charset=utf-8', 'not found\n'],
+      ['/assets/gone', 404, 'text/plain; charset=utf-8', 'not found\n'],
+      ['/gone.js', 404, 'text/plain; charset=utf-8', 'not found\n'],
     ];
     for (const [path, status, type, body] of cases) {
       const answer = await get(path);
       expect([answer.status, answer.headers.get('content-type'), await answer.text()], path).toEqual([status, type, body]);
     }
+    const page = await files(new Request('http://127.0.0.1/configs/public/G/app.yaml', { headers: { Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate' } }));
+    expect(await page.text()).toBe('<!doctype html><title>app</title>');
     const head = await get('/logo.svg', 'HEAD');
     expect(head.headers.get('content-length')).toBe('6');
     expect(head.body).toBeNull();
