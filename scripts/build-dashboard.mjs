@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the admin dashboard (examples/dashboard, a Vite app) into dist/dashboard, where `nacos-edge dashboard` finds
+// Builds the admin dashboard (examples/dashboard, a Vite app) into dist/dashboard-app (not dist/dashboard, which holds the nacos-edge/dashboard modules), where `nacos-edge dashboard` finds
 // it in the published package. Its own vite.config (aliases, plugins) applies; only where the output goes is set here.
 // scripts/build.mjs calls buildDashboard() after it has emptied and filled dist/; run alone: node scripts/build-dashboard.mjs
 import { existsSync } from 'node:fs';
@@ -9,10 +9,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Builds the dashboard of `appRoot` (default examples/dashboard) into `outDir` (default dist/dashboard); resolves the
+ * Builds the dashboard of `appRoot` (default examples/dashboard) into `outDir` (default dist/dashboard-app); resolves the
  * output folder. Throws when the app is missing.
  */
-export async function buildDashboard({ appRoot = resolve(root, 'examples', 'dashboard'), outDir = resolve(root, 'dist', 'dashboard') } = {}) {
+export async function buildDashboard({ appRoot = resolve(root, 'examples', 'dashboard'), outDir = resolve(root, 'dist', 'dashboard-app') } = {}) {
   if (!existsSync(resolve(appRoot, 'index.html'))) throw new Error(`no dashboard to build: ${resolve(appRoot, 'index.html')} is missing`);
   // Loaded here, not at the top: a build without the dashboard (or a consumer importing this file) needs no Vite.
   const { build } = await import('vite');

@@ -1,5 +1,5 @@
 /**
- * `nacos-edge dashboard`: serves the admin dashboard that ships in the package (dist/dashboard) and proxies its
+ * `nacos-edge dashboard`: serves the admin dashboard that ships in the package (dist/dashboard-app) and proxies its
  * `/nacos/*` API calls to a Nacos server, on this machine only unless told otherwise.
  */
 import { spawn } from 'node:child_process';
@@ -22,9 +22,9 @@ interface DashboardFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The built dashboard next to this file once built: dist/cli/… → dist/dashboard/. */
+/** The built dashboard next to this file once built: dist/cli/… (or dist/chunks/…) → dist/dashboard-app/, apart from the modules in dist/dashboard/. */
 export function bundledDashboardRoot(): string {
-  return fileURLToPath(new URL('../dashboard/', import.meta.url));
+  return fileURLToPath(new URL('../dashboard-app/', import.meta.url));
 }
 
 /** Opens `url` in the desktop's browser; a machine without one just has the printed URL. */
@@ -60,7 +60,7 @@ export function addDashboardCommand(program: Command): void {
         throw new Error(
           flags.root
             ? `no index.html in ${root}: give --root the folder of a built dashboard`
-            : `the dashboard's files are missing (${root}): run npm run build (it builds them into dist/dashboard)`,
+            : `the dashboard's files are missing (${root}): run npm run build (it builds them into dist/dashboard-app)`,
         );
       }
       const nacos = flags.nacos ?? g.server ?? '127.0.0.1:8848';
