@@ -31,6 +31,7 @@ import { spasSigning } from '../transport/signing.js';
 import { tlsFetch } from '../tls.js';
 import { aesProvider, encryption, type EncryptionProvider } from '../encryption.js';
 import { kmsProvider } from '../kms.js';
+import { addDashboardCommand } from './dashboard.js';
 
 const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, auth: 4, unavailable: 5 } as const;
 
@@ -559,6 +560,8 @@ program
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
   });
+
+addDashboardCommand(program);
 
 // ---------------------------------------------------------------------------------------- run
 
