@@ -4,6 +4,7 @@ import { NacosError } from '../errors.js';
 import { snippet, type NacosResponse } from '../transport/classify.js';
 import { atLeast, atMost, integer, nonEmpty, oneOf, parseOrThrow, signalSchema } from '../validation.js';
 import { envelopeData, statusError, type AdminContext, type AdminGeneration } from './context.js';
+import { pages } from './paging.js';
 import type { CallOptions, Page, PageOptions, Permission, PermissionGrant, PermissionQuery, RoleBinding, RoleQuery, User, UserQuery } from './model.js';
 
 const nameSchema = z.string().check(nonEmpty());
@@ -206,11 +207,3 @@ function mapPage<T>(body: unknown, map: (item: Record<string, unknown>) => T): P
   return { items, totalCount: Number(page.totalCount ?? items.length), pageNumber: Number(page.pageNumber ?? 1), pagesAvailable: Number(page.pagesAvailable ?? 1) };
 }
 
-/** Every item of every page, fetching the next page only when the caller reaches it. */
-async function* pages<T>(fetchPage: (pageNumber: number) => Promise<Page<T>>): AsyncGenerator<T> {
-  for (let pageNumber = 1; ; pageNumber++) {
-    const page = await fetchPage(pageNumber);
-    yield* page.items;
-    if (page.items.length === 0 || pageNumber >= page.pagesAvailable) return;
-  }
-}

@@ -57,19 +57,6 @@ export function keyParams(generation: AdminGeneration, key: ConfigKey, v2Api: 'v
 /** `namespace/group/dataId`, for messages. */
 export const describeKey = (key: ConfigKey): string => `${key.namespaceId || 'public'}/${key.group ?? DEFAULT_GROUP}/${key.dataId}`;
 
-/** Iterates the items of every page that `read` answers, until a page comes back empty or the last page is read. */
-export function pages<T>(read: (pageNumber: number) => Promise<Page<T>>): AsyncIterable<T> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      for (let pageNumber = 1; ; pageNumber++) {
-        const page = await read(pageNumber);
-        yield* page.items;
-        if (page.items.length === 0 || pageNumber >= page.pagesAvailable) return;
-      }
-    },
-  };
-}
-
 export type Json = Record<string, unknown>;
 
 export const asString = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');

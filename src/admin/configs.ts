@@ -12,7 +12,6 @@ import {
   iterateSchema,
   keyParams,
   keySchema,
-  pages,
   pagingSchema,
   publishFields,
   publishSchema,
@@ -22,6 +21,7 @@ import {
   historyRefSchema,
   type Json,
 } from './config-shared.js';
+import { pages } from './paging.js';
 import { publish, remove } from './config-write.js';
 import type { AdminContext } from './context.js';
 import type { CallOptions, ConfigBeta, ConfigBetaPublish, ConfigDetail, ConfigKey, ConfigListener, ConfigPublish, ConfigQuery, ConfigSummary, HistoryEntry, HistoryRef, Page, PageOptions } from './model.js';

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { NacosError } from '../errors.js';
 import { atLeast, atMost, DEFAULT_GROUP, groupSchema, integer, matches, maxChars, namespaceSchema, nonEmpty, parseOrThrow, signalSchema } from '../validation.js';
 import type { AdminContext } from './context.js';
+import { pages } from './paging.js';
 import type { CallOptions, Page, PageOptions, ServiceCluster, ServiceDetail, ServiceInput, ServiceQuery, ServiceRef, ServiceSummary } from './model.js';
 
 // The naming rules of the core client (src/naming/naming-service.ts), repeated here so that the admin entry does not
@@ -196,15 +197,3 @@ function summary(raw: unknown, namespaceId: string): ServiceSummary {
   };
 }
 
-/** Iterates the items of every page that `read` answers, until a page comes back short or the last page is read. */
-export function pages<T>(read: (pageNumber: number) => Promise<Page<T>>): AsyncIterable<T> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      for (let pageNumber = 1; ; pageNumber++) {
-        const page = await read(pageNumber);
-        yield* page.items;
-        if (page.items.length === 0 || pageNumber >= page.pagesAvailable) return;
-      }
-    },
-  };
-}
