@@ -25,6 +25,7 @@ const metrics: Record<string, unknown> = {};
 const problems: string[] = [];
 
 beforeAll(async () => {
+  await ensureAdminPassword();
   built = await buildDashboardApp();
   site = await serveDashboard({ nacos: nacos().serverAddr, root: built.root, port: 0 });
   browser = await chromium.launch({
@@ -44,6 +45,23 @@ afterAll(async () => {
   writeFileSync(resolve(ARTIFACTS, `${gen()}-metrics.json`), `${JSON.stringify(metrics, null, 2)}\n`);
   console.log(`dashboard metrics (${gen()}): ${JSON.stringify(metrics)}`);
 });
+
+/**
+ * The dashboard signs in as the admin. The plain 2.x profile runs with auth off and sets no admin password (3.x sets
+ * one: its admin API needs the token), so this file sets it there, as an operator does once, and waits until the
+ * server's user cache lets the admin log in.
+ */
+async function ensureAdminPassword(): Promise<void> {
+  if (isV3()) return;
+  const { serverAddr, admin: who } = nacos();
+  await fetch(`http://${serverAddr}/nacos/v1/auth/users/admin`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password: who.password }) }).then((r) => r.text());
+  const probe = new NacosAdminClient({ serverAddresses: serverAddr, logLevel: 'silent' });
+  try {
+    await waitFor(() => probe.login(who.username, who.password).then(() => true), { timeoutMs: 30_000, intervalMs: 500, what: 'the admin login on the plain 2.x server' });
+  } finally {
+    probe.shutdown();
+  }
+}
 
 async function newPage(viewport = { width: 1280, height: 820 }): Promise<Page> {
   const page = await browser.newPage({ viewport });
@@ -74,10 +92,8 @@ async function typeInEditor(page: Page, text: string): Promise<void> {
 
 const serverContent = (dataId: string) => admin.configs.get({ dataId, group: 'DEFAULT_GROUP' }).then((c) => c.content, () => undefined);
 
-// Skipped: unfinished (issue 16 stays open). Its first run against 2.5.1 timed out on the login screen: the plain
-// 2.x profile sets no admin password (auth is off there), so signing in as the admin fails ("User nacos not found"),
-// and the flows after it wait for a signed-in page. The next step: sign in where the server needs it, go straight
-// in where it does not (the app's own choice), then the flows on both generations.
+// Skipped: unfinished (issue 16 stays open). Against 2.5.1, with the admin password set (ensureAdminPassword), 5 of
+// the 7 flows pass; the CAS-conflict and expired-token flows still time out waiting for their panels. Not run on 3.x.
 describe.skip('dashboard', () => {
   it('signs in (a wrong password is shown as such), keeps only the token, and loads fast', async () => {
     const page = await newPage();
