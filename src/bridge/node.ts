@@ -21,7 +21,8 @@ function toRequest(req: IncomingMessage, origin: string, signal: AbortSignal): R
   } as RequestInit);
 }
 
-async function respond(response: Response, res: ServerResponse): Promise<void> {
+/** Writes a web `Response` to a Node response, streaming its body and waiting for a slow reader (also used by nacos-edge/dashboard/node). */
+export async function respond(response: Response, res: ServerResponse): Promise<void> {
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.flushHeaders();
   if (!response.body) return void res.end();

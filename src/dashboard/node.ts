@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { respond } from '../bridge/node.js';
 import { NacosError } from '../errors.js';
 import { isLoopbackHost } from '../util/loopback.js';
 import { createDashboardProxy, type DashboardLogger, type DashboardProxyOptions } from './proxy.js';
@@ -137,37 +138,6 @@ function toRequest(req: IncomingMessage, origin: string, signal: AbortSignal): R
     // Pulled only when the proxy reads it (and no further than its size limit).
     ...(hasBody ? { body: streamFrom(req), duplex: 'half' } : {}),
   } as RequestInit);
-}
-
-async function respond(response: Response, res: ServerResponse): Promise<void> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => (headers[name] = value));
-  res.writeHead(response.status, headers);
-  if (!response.body) return void res.end();
-  const reader = response.body.getReader();
-  res.on('close', () => void reader.cancel().catch(() => undefined));
-  for (;;) {
-    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
-    if (done) break;
-    if (!res.write(value) && !(await drained(res))) break;
-  }
-  res.end();
-}
-
-/** Resolves true once `res` can take more, false when it closed first. */
-function drained(res: ServerResponse): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  return new Promise((resolveDrained) => {
-    const settle = (more: boolean) => () => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      resolveDrained(more);
-    };
-    const onDrain = settle(true);
-    const onClose = settle(false);
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
 }
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
