@@ -72,8 +72,12 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
 /** The prefix the page calls; what follows it is forwarded only for these API generations. */
 const API_PATH = /^\/nacos\/v[123]\//;
 
-/** Request headers the page may send on: the token, content negotiation, conditional reads and the long poll's hold time. */
-const REQUEST_HEADERS = ['accesstoken', 'accept', 'accept-language', 'content-type', 'if-none-match', 'if-modified-since', 'long-pulling-timeout', 'long-pulling-timeout-no-hangup'];
+/**
+ * Request headers the page may send on: the token, content negotiation, conditional reads, the long poll's hold time,
+ * and the two headers a config publish carries its compare-and-swap md5 and its beta IPs in (without `casmd5` a
+ * publish through the proxy would silently overwrite a config that changed behind the editor).
+ */
+const REQUEST_HEADERS = ['accesstoken', 'accept', 'accept-language', 'content-type', 'if-none-match', 'if-modified-since', 'long-pulling-timeout', 'long-pulling-timeout-no-hangup', 'casmd5', 'betaips'];
 
 /** Response headers passed back: what the clients read (config type, md5, encrypted data key) and file downloads (export). */
 const RESPONSE_HEADERS = ['content-type', 'content-language', 'content-disposition', 'etag', 'last-modified', 'config-type', 'content-md5', 'encrypted-data-key'];

@@ -111,6 +111,8 @@ describe('headers', () => {
         Accept: 'application/json',
         'Accept-Language': 'en',
         'Long-Pulling-Timeout': '30000',
+        casMd5: '0123456789abcdef0123456789abcdef',
+        betaIps: '10.0.0.1',
         Cookie: 'JSESSIONID=abc; accessToken=from-cookie',
         Authorization: 'Bearer from-browser',
         'X-Forwarded-For': '6.6.6.6',
@@ -125,6 +127,8 @@ describe('headers', () => {
       accept: 'application/json',
       'accept-language': 'en',
       'long-pulling-timeout': '30000',
+      casmd5: '0123456789abcdef0123456789abcdef',
+      betaips: '10.0.0.1',
     });
     expect(seen[0]!.body).toBe('dataId=a&content=b');
   });
