@@ -9,4 +9,5 @@ export type { AdminGeneration, TokenSource } from './admin/context.js';
 export { isNacosError, NacosError, NacosValidationError, type NacosErrorCode } from './errors.js';
 export type { ConfigBeta, ConfigBetaPublish, ConfigDetail, ConfigKey, ConfigListener, ConfigPublish, ConfigQuery, ConfigSummary, HistoryEntry, HistoryRef, Namespace, NamespaceInput } from './admin/model.js';
 export type { AdminInstance, ClusterMember, InstanceRef, InstancesRef, InstanceUpdate, ServerHealth, ServiceCluster, ServiceDetail, ServiceInput, ServiceQuery, ServiceRef, ServiceSelector, ServiceSummary } from './admin/model.js';
+export type { CallOptions, Page, PageOptions } from './admin/model.js';
 export type { Permission, PermissionAction, PermissionGrant, PermissionQuery, RoleBinding, RoleQuery, User, UserQuery } from './admin/model.js';

@@ -106,6 +106,8 @@ describe('dashboard', () => {
     metrics.firstLoad = timing;
     expect(timing.interactive).toBeGreaterThan(0);
     expect(timing.interactive).toBeLessThan(3000);
+    // The boot placeholder is gone once the app has mounted.
+    expect(await page.locator('.boot').count()).toBe(0);
     await shot(page, 'configs');
     await page.close();
   });
@@ -140,8 +142,14 @@ describe('dashboard', () => {
     await page.getByRole('link', { name: 'History' }).click();
     const items = page.locator('[data-history]');
     await expect.poll(() => items.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    // The newest entry is the edit: Nacos keeps the content it replaced, so its change reads v1 → v2.
     await items.first().click();
-    await page.locator('[data-panel="history-entry"] .diff[data-diff="ready"]').waitFor();
+    const entry = page.locator('[data-panel="history-entry"]');
+    await entry.locator('.diff[data-diff="ready"]').waitFor();
+    expect(await entry.locator('.cm-changedLine, .cm-changedText').count()).toBeGreaterThan(0);
+    expect(await entry.textContent()).toMatch(/Before the update.*After the update/s);
+    expect(await entry.textContent()).toContain('"theme": "light"');
+    expect(await entry.textContent()).toContain('"theme": "dark"');
     await shot(page, 'history-diff');
     await items.last().click();
     await page.locator('[data-action="rollback"]').click();

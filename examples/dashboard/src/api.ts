@@ -1,8 +1,7 @@
 // The dashboard's one admin client, and the session it runs under (the token of one login, never the password).
 import { isNacosError, NacosAdminClient, type NacosError } from 'nacos-edge/admin';
-import type { ConfigDetail, ConfigSummary, HistoryEntry, Namespace, Page, PageOptions, CallOptions } from '../../../src/admin/model.js';
 
-export type { AdminInstance, ClusterMember, ConfigDetail, ConfigSummary, HistoryEntry, Namespace, Page, ServiceDetail, ServiceSummary } from '../../../src/admin/model.js';
+export type { AdminInstance, ClusterMember, ConfigDetail, ConfigQuery, ConfigSummary, HistoryEntry, Namespace, Page, ServiceDetail, ServiceSummary } from 'nacos-edge/admin';
 export { isNacosError };
 
 const SESSION_KEY = 'nacos-edge.dashboard.session';
@@ -50,48 +49,7 @@ export const admin = new NacosAdminClient({
   logLevel: 'silent',
 });
 
-// The configs and namespaces areas as the admin contract names them. Typed here so the dashboard builds against
-// the contract while those areas are filled in; the client answers them at run time.
-export interface ConfigRef {
-  namespaceId?: string;
-  dataId: string;
-  group?: string;
-}
-export interface ConfigQuery {
-  namespaceId?: string;
-  dataId?: string;
-  group?: string;
-  appName?: string;
-  tags?: string[];
-  content?: string;
-  mode?: 'exact' | 'fuzzy';
-}
-export interface ConfigPublish extends ConfigRef {
-  content: string;
-  type?: string;
-  description?: string;
-  tags?: string[];
-  appName?: string;
-  casMd5?: string;
-}
-export interface ConfigsApi {
-  searchPage(query: ConfigQuery, paging?: PageOptions): Promise<Page<ConfigSummary>>;
-  get(ref: ConfigRef, options?: CallOptions): Promise<ConfigDetail>;
-  publish(config: ConfigPublish, options?: CallOptions): Promise<void>;
-  delete(ref: ConfigRef, options?: CallOptions): Promise<void>;
-  historyPage(ref: ConfigRef, paging?: PageOptions): Promise<Page<HistoryEntry>>;
-  historyEntry(ref: ConfigRef & { id: string }, options?: CallOptions): Promise<HistoryEntry>;
-  previous(ref: ConfigRef & { id: string }, options?: CallOptions): Promise<HistoryEntry>;
-  rollback(ref: ConfigRef & { id: string }, options?: CallOptions): Promise<void>;
-}
-export interface NamespacesApi {
-  list(options?: CallOptions): Promise<Namespace[]>;
-  create(ns: { id?: string; name: string; description?: string }, options?: CallOptions): Promise<string>;
-  update(ns: { id: string; name: string; description?: string }, options?: CallOptions): Promise<void>;
-  delete(id: string, options?: CallOptions): Promise<void>;
-}
-export const configs = admin.configs as unknown as ConfigsApi;
-export const namespaces = admin.namespaces as unknown as NamespacesApi;
+export const { configs, namespaces } = admin;
 
 /** The error's code when it is a NacosError ('AUTH', 'NOT_FOUND', …), else undefined. */
 export function errorCode(error: unknown): string | undefined {

@@ -66,59 +66,90 @@ export function History() {
   );
 }
 
+/**
+ * Nacos records the content a change replaced, not the one it wrote: a `U` entry holds the config as it was before
+ * that update, a `D` entry as it was when deleted, an `I` entry what was created. So what a change did is the entry's
+ * content → the content recorded by the next newer entry (or the current config, for the newest one).
+ */
+const HELD: Record<string, string> = { I: 'Created', U: 'Before the update', D: 'When deleted' };
+
+/** The id of the entry recorded just after `id` (the lists are newest first), or null when `id` is the newest. */
+async function newerThan(ref: { namespaceId: string; dataId: string; group: string }, id: string, signal: AbortSignal): Promise<string | null> {
+  let newer: string | null = null;
+  for (let pageNumber = 1; ; pageNumber++) {
+    const page = await configs.historyPage(ref, { pageNumber, pageSize: 50, signal });
+    for (const item of page.items) {
+      if (item.id === id) return newer;
+      newer = item.id;
+    }
+    if (page.items.length === 0 || pageNumber >= page.pagesAvailable) return null;
+  }
+}
+
+interface Side {
+  content: string;
+  label: string;
+}
+
 function Entry({ id, refer, onRolledBack }: { id: string; refer: { namespaceId: string; dataId: string; group: string }; onRolledBack: () => void }) {
-  const [against, setAgainst] = useState<'previous' | 'current'>('previous');
+  const [against, setAgainst] = useState<'change' | 'current'>('change');
   const [confirm, setConfirm] = useState(false);
   const entry = useLoad((signal) => configs.historyEntry({ ...refer, id }, { signal }), [id]);
-  const other = useLoad<{ content: string; label: string; type: string } | undefined>(
+  const current = async (signal: AbortSignal): Promise<Side> => {
+    try {
+      const now = await configs.get(refer, { signal });
+      return { content: now.content, label: `Current · md5 ${now.md5.slice(0, 8)}` };
+    } catch (e) {
+      if (errorCode(e) === 'NOT_FOUND') return { content: '', label: 'Current · deleted' };
+      throw e;
+    }
+  };
+  const other = useLoad<{ before: Side; after: Side } | undefined>(
     async (signal) => {
-      if (against === 'previous') {
-        try {
-          const prev = await configs.previous({ ...refer, id }, { signal });
-          const full = prev.content !== undefined ? prev : await configs.historyEntry({ ...refer, id: prev.id }, { signal });
-          return { content: full.content ?? '', label: `Previous · ${formatTime(prev.modifyTime)}`, type: 'text' };
-        } catch (e) {
-          if (errorCode(e) === 'NOT_FOUND') return undefined;
-          throw e;
-        }
-      }
-      try {
-        const now = await configs.get(refer, { signal });
-        return { content: now.content, label: `Current · md5 ${now.md5.slice(0, 8)}`, type: now.type || 'text' };
-      } catch (e) {
-        if (errorCode(e) === 'NOT_FOUND') return { content: '', label: 'Current · deleted', type: 'text' };
-        throw e;
-      }
+      if (entry.status !== 'ok') return undefined;
+      const h = entry.data;
+      const op = h.opType.trim();
+      const when = formatTime(h.modifyTime);
+      const held = { content: h.content ?? '', label: `${HELD[op] ?? 'Recorded'} · ${when}` };
+      if (against === 'current') return { before: held, after: await current(signal) };
+      if (op === 'I') return { before: { content: '', label: 'Did not exist' }, after: held };
+      if (op === 'D') return { before: held, after: { content: '', label: `Deleted · ${when}` } };
+      const newer = await newerThan(refer, id, signal);
+      if (newer === null) return { before: held, after: { ...(await current(signal)), label: `After the update · ${when}` } };
+      const next = await configs.historyEntry({ ...refer, id: newer }, { signal });
+      return { before: held, after: { content: next.content ?? '', label: `After the update · ${when}` } };
     },
-    [id, against],
+    [id, against, entry.status],
   );
   if (entry.status === 'loading') return <Skeleton rows={4} label="Loading the version" />;
   if (entry.status === 'error') return <ErrorState title="Could not read this version" error={entry.error} retry={() => entry.reload()} />;
   const h: HistoryEntry = entry.data;
-  const label = `This version · ${formatTime(h.modifyTime)}`;
+  const op = h.opType.trim();
+  const restores = op === 'U' ? 'the content from before this update' : op === 'D' ? 'the content it had when it was deleted' : 'the content it was created with';
   return (
     <div class="panel" data-panel="history-entry">
       <div class="entry-head">
         <h2>
-          Version of {formatTime(h.modifyTime)} <span class={`op op-${h.opType.trim()}`}>{OPS[h.opType.trim()] ?? h.opType}</span>
+          {formatTime(h.modifyTime)} <span class={`op op-${op}`}>{OPS[op] ?? h.opType}</span>
         </h2>
         <button type="button" class="btn primary" data-action="rollback" onClick={() => setConfirm(true)}>
-          Roll back to this version
+          Roll back to {op === 'U' ? 'before this change' : 'this version'}
         </button>
       </div>
-      <div class="segmented" role="group" aria-label="Compare with">
-        <button type="button" aria-pressed={against === 'previous'} onClick={() => setAgainst('previous')}>
-          vs previous version
+      <p class="sub">
+        by {h.srcUser || 'an unknown user'} from {h.srcIp || 'an unknown address'}. Nacos keeps {restores} in this entry.
+      </p>
+      <div class="segmented" role="group" aria-label="Compare">
+        <button type="button" aria-pressed={against === 'change'} onClick={() => setAgainst('change')}>
+          What this change did
         </button>
         <button type="button" aria-pressed={against === 'current'} onClick={() => setAgainst('current')}>
-          vs current version
+          Kept version vs current
         </button>
       </div>
       {other.status === 'loading' && <Skeleton rows={3} label="Loading the comparison" />}
       {other.status === 'error' && <ErrorState title="Could not load the version to compare with" error={other.error} retry={() => other.reload()} />}
-      {other.status === 'ok' && other.data === undefined && <p class="hint">This is the first recorded version: nothing before it to compare with.</p>}
-      {other.status === 'ok' && other.data && (against === 'previous' ? <DiffView a={other.data.content} b={h.content ?? ''} type={other.data.type} aLabel={other.data.label} bLabel={label} /> : <DiffView a={h.content ?? ''} b={other.data.content} type={other.data.type} aLabel={label} bLabel={other.data.label} />)}
-      {other.status === 'ok' && other.data === undefined && <pre class="content-view">{h.content}</pre>}
+      {other.status === 'ok' && other.data && <DiffView a={other.data.before.content} b={other.data.after.content} type={h.type || 'text'} aLabel={other.data.before.label} bLabel={other.data.after.label} />}
       <Confirm
         open={confirm}
         title="Roll back?"
@@ -126,13 +157,13 @@ function Entry({ id, refer, onRolledBack }: { id: string; refer: { namespaceId: 
         onClose={() => setConfirm(false)}
         onConfirm={async () => {
           await configs.rollback({ ...refer, id });
-          notify(`Rolled ${refer.dataId} back to the version of ${formatTime(h.modifyTime)}`);
+          notify(`Rolled ${refer.dataId} back to ${op === 'U' ? 'before the update of' : 'the version of'} ${formatTime(h.modifyTime)}`);
           onRolledBack();
         }}
       >
         <p>
-          This publishes the content of <strong>{formatTime(h.modifyTime)}</strong> as the current <strong>{refer.dataId}</strong>
-          {h.opType.trim() === 'D' ? ' (the config was deleted then: rolling back re-creates it)' : ''}. Applications listening get it at once. It is recorded as a new version.
+          This publishes {restores} ({formatTime(h.modifyTime)}) as the current <strong>{refer.dataId}</strong>
+          {op === 'D' ? ': the config is re-created' : ''}. Applications listening get it at once. It is recorded as a new version.
         </p>
       </Confirm>
     </div>
