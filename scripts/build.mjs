@@ -38,19 +38,20 @@ const zodChunk = {
     build.onLoad({ filter: /.*/, namespace: ZOD_CHUNK }, () => ({ contents: "export { string } from 'zod/mini';", resolveDir: root }));
   },
 };
-// nacos-edge/admin shares the transport with the core, but alone it reaches only part of the modules the core areas
-// share: esbuild would cut their common chunks in two at that line (one chunk per set of entries that reach a module),
-// and each extra chunk boundary costs a single-file Worker bundle ~100 B of gzip (test/unit/bundle-budgets.test.ts).
-// So the admin entry is built from a stand-in that also reaches the snapshot records (which pull in the rest of the
-// shared modules), keeping the chunks as they were; the anchoring export is removed from dist/admin.js after the build.
-const ADMIN_ENTRY = 'admin-entry';
-const ADMIN_ANCHOR = '__chunkAnchor';
-const adminEntry = {
-  name: ADMIN_ENTRY,
+// nacos-edge/admin and nacos-edge/dashboard(/node) share modules with the core, but alone they reach only part of the
+// modules the core areas share: esbuild would cut their common chunks in two at that line (one chunk per set of entries
+// that reach a module), and each extra chunk boundary costs a single-file Worker bundle ~100 B of gzip
+// (test/unit/bundle-budgets.test.ts). So these entries are built from stand-ins that also reach the snapshot records
+// (which pull in the rest of the shared modules), keeping the chunks as they were; the anchoring export is removed
+// from their output after the build.
+const ANCHORED = { admin: 'src/admin.ts', dashboard: 'src/dashboard.ts', 'dashboard/node': 'src/dashboard/node.ts' };
+const ANCHOR = '__chunkAnchor';
+const anchored = {
+  name: 'anchored-entries',
   setup(build) {
-    build.onResolve({ filter: new RegExp(`^${ADMIN_ENTRY}$`) }, () => ({ path: ADMIN_ENTRY, namespace: ADMIN_ENTRY }));
-    build.onLoad({ filter: /.*/, namespace: ADMIN_ENTRY }, () => ({
-      contents: `export * from './src/admin.ts';\nexport { NacosConfigReader as ${ADMIN_ANCHOR} } from './src/config/config-reader.ts';`,
+    build.onResolve({ filter: /^anchored:/ }, (args) => ({ path: args.path.slice('anchored:'.length), namespace: 'anchored' }));
+    build.onLoad({ filter: /.*/, namespace: 'anchored' }, (args) => ({
+      contents: `export * from './${ANCHORED[args.path]}';\nexport { NacosConfigReader as ${ANCHOR} } from './src/config/config-reader.ts';`,
       resolveDir: root,
       loader: 'ts',
     }));
@@ -58,8 +59,8 @@ const adminEntry = {
 };
 await build({
   absWorkingDir: root,
-  entryPoints: [...PUBLIC, ...AREAS, { in: ADMIN_ENTRY, out: 'admin' }, { in: ZOD_CHUNK, out: `chunks/${ZOD_CHUNK}` }],
-  plugins: [zodChunk, adminEntry],
+  entryPoints: [...PUBLIC, ...AREAS, ...Object.keys(ANCHORED).map((out) => ({ in: `anchored:${out}`, out })), { in: ZOD_CHUNK, out: `chunks/${ZOD_CHUNK}` }],
+  plugins: [zodChunk, anchored],
   outbase: 'src',
   outdir: 'dist',
   entryNames: '[dir]/[name]',
@@ -78,13 +79,19 @@ await build({
   logLevel: 'warning',
 });
 rmSync(ZOD_ENTRY);
-const adminFile = resolve(root, 'dist', 'admin.js');
-const adminJs = readFileSync(adminFile, 'utf8');
-// The anchor's export and its import: dist/admin.js must not load the config reader at all.
-const anchorExport = new RegExp(`\\s*NacosConfigReader as ${ADMIN_ANCHOR},?|,\\s*NacosConfigReader as ${ADMIN_ANCHOR}`);
+// The anchor's export and its import: these entries must not load the config reader at all.
+const anchorExport = new RegExp(`\\s*NacosConfigReader as ${ANCHOR},?|,\\s*NacosConfigReader as ${ANCHOR}`);
 const anchorImport = /import \{\s*NacosConfigReader\s*\} from "[^"]+";\n/;
-if (!anchorExport.test(adminJs) || !anchorImport.test(adminJs)) throw new Error(`build: dist/admin.js lacks the ${ADMIN_ANCHOR} export or import to remove (did esbuild change its output?)`);
-writeFileSync(adminFile, adminJs.replace(anchorExport, '').replace(anchorImport, ''));
+for (const out of Object.keys(ANCHORED)) {
+  const file = resolve(root, 'dist', `${out}.js`);
+  const js = readFileSync(file, 'utf8');
+  if (!anchorExport.test(js) || !anchorImport.test(js)) throw new Error(`build: dist/${out}.js lacks the ${ANCHOR} export or import to remove (did esbuild change its output?)`);
+  writeFileSync(file, js.replace(anchorExport, '').replace(anchorImport, ''));
+}
+
+// The admin dashboard's files (a Vite build of examples/dashboard), which `nacos-edge dashboard` and
+// nacos-edge/dashboard/node serve: dist/dashboard-app (dist/dashboard holds the nacos-edge/dashboard/node module).
+await (await import('./build-dashboard.mjs')).buildDashboard();
 
 // The licences of what is bundled into dist/ (zod's part, yaml), as their licences ask.
 const BUNDLED = ['zod', 'yaml'];

@@ -4,10 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { NacosError } from '../errors.js';
-import { serveDashboard } from '../dashboard/node.js';
+import { bundledDashboardRoot, serveDashboard } from '../dashboard/node.js';
 import { isLoopbackHost } from '../util/loopback.js';
 
 interface DashboardFlags {
@@ -21,11 +20,6 @@ interface DashboardFlags {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** The built dashboard next to this file once built: dist/cli/… (or dist/chunks/…) → dist/dashboard-app/, apart from the modules in dist/dashboard/. */
-export function bundledDashboardRoot(): string {
-  return fileURLToPath(new URL('../dashboard-app/', import.meta.url));
-}
 
 /** Opens `url` in the desktop's browser; a machine without one just has the printed URL. */
 function openBrowser(url: string): void {

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { respond } from '../bridge/node.js';
 import { NacosError } from '../errors.js';
 import { isLoopbackHost } from '../util/loopback.js';
@@ -19,8 +20,11 @@ export { createDashboardProxy, DEFAULT_CSP, type DashboardLogger, type Dashboard
 export interface ServeDashboardOptions {
   /** The Nacos server(s): `host:port` or `http(s)://host:port[/context-path]`; a list (or comma-separated) fails over. */
   nacos: string | readonly string[];
-  /** The folder of the built dashboard (its index.html and assets/). */
-  root: string;
+  /**
+   * The folder of a built dashboard (its index.html and assets/). Default: the one the npm package ships
+   * ({@link bundledDashboardRoot}); from the sources (JSR, a checkout) give the folder of your own build.
+   */
+  root?: string;
   /** The port to listen on; 0 (the default) takes any free one (see `url`). */
   port?: number;
   /**
@@ -143,21 +147,32 @@ function toRequest(req: IncomingMessage, origin: string, signal: AbortSignal): R
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
 
 /**
+ * The dashboard the npm package ships, built by `npm run build` into dist/dashboard-app. Every module of dist/ that
+ * can hold this code (dist/dashboard/, dist/cli/, dist/chunks/) is one folder below dist/, hence `../`.
+ */
+export function bundledDashboardRoot(): string {
+  return fileURLToPath(new URL('../dashboard-app/', import.meta.url));
+}
+
+/**
  * Serves the built dashboard in `root` and proxies `/nacos/v1|v2|v3/…` to `nacos`, on node:http (Node, Bun, Deno).
  * Resolves once it listens.
  *
  * @example
  * ```ts
- * const dashboard = await serveDashboard({ nacos: '127.0.0.1:8848', root: 'dist/dashboard', port: 8849 });
+ * const dashboard = await serveDashboard({ nacos: '127.0.0.1:8848', port: 8849 });
  * console.log(`open ${dashboard.url}`);
  * // …
  * await dashboard.close();
  * ```
  */
 export async function serveDashboard(options: ServeDashboardOptions): Promise<DashboardServer> {
-  const root = resolve(options.root);
+  const root = resolve(options.root ?? bundledDashboardRoot());
   const index = await stat(join(root, 'index.html')).catch(() => undefined);
-  if (!index?.isFile()) throw new NacosError('VALIDATION', `no index.html in ${root}: build the dashboard first (npm run build)`);
+  if (!index?.isFile()) {
+    const hint = options.root === undefined ? 'the package ships it there once built (npm run build); from the sources, pass root' : 'build the dashboard first (npm run build)';
+    throw new NacosError('VALIDATION', `no index.html in ${root}: ${hint}`);
+  }
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NacosError('VALIDATION', `port must be a whole number from 0 to 65535, not ${port}`);

@@ -2,7 +2,7 @@
 // through it, what it refuses, the page's files and headers, a log without secrets, and a close that leaves nothing
 // running (in-process, in a child process on Node, Bun and Deno, and through `nacos-edge dashboard`).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -337,6 +337,34 @@ describe('nacos-edge dashboard', () => {
       expect(run.stderr()).not.toContain('secret=query');
     } finally {
       run.child.kill('SIGKILL');
+    }
+  });
+
+  it('from the built package (dist/, as npx runs it), serves the dashboard the package ships', async () => {
+    const packaged = resolve('dist/cli/index.js');
+    expect(existsSync(packaged), 'dist/cli/index.js: run npm run build first').toBe(true);
+    const child = spawn(process.execPath, [packaged, 'dashboard', '--nacos', nacos().serverAddr, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    try {
+      const url = await (async () => {
+        for (let i = 0; i < 200; i++) {
+          const found = /dashboard on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+          if (found) return found[1]!;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`no URL in ${stderr}`);
+      })();
+      const page = await (await fetch(`${url}/`)).text();
+      expect(page).toContain('<div id="app">');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+      expect(existsSync(resolve('dist/dashboard-app', `.${script}`))).toBe(true);
+      expect((await fetch(`${url}${script}`)).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 

@@ -12,11 +12,12 @@
 // so a bundler puts it ahead of our code rather than in the middle of it, and our modules sit within gzip's window
 // of each other. That gives 17,915 and 24,953 B, with the same minified bytes (scripts/build.mjs).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contributors, loadedSize, singleFileSize } from '../../scripts/bundle-size.mjs';
+import { dashboardWorkerConfig } from '../support/dashboard-worker.js';
 
 const SUBPATHS = ['yaml', 'properties', 'signing', 'address-server', 'noble', 'encryption', 'kms', 'storage/memory', 'storage/indexeddb', 'storage/cloudflare-kv'];
 const aliasTo = (root: string, ext: string) => ({
@@ -202,5 +203,23 @@ describe('the example Worker through wrangler', () => {
     expect(Number(gzipKiB)).toBeLessThanOrEqual(24.2);
     const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
     for (const marker of [MARKERS.listening, MARKERS.writes, MARKERS.yaml, MARKERS.signing, MARKERS.discovery, MARKERS.noble]) expect(bundle).not.toMatch(marker);
+  }, 60_000);
+  it('the dashboard Worker (examples/dashboard/worker): ≤ 4 KiB gzip, the proxy alone', () => {
+    const assets = mkdtempSync(join(tmpdir(), 'nacos-edge-dashboard-assets-'));
+    writeFileSync(join(assets, 'index.html'), '<!doctype html><div id="app"></div>');
+    const outdir = mkdtempSync(join(tmpdir(), 'nacos-edge-wrangler-'));
+    const wrangler = resolve('node_modules', 'wrangler', 'bin', 'wrangler.js');
+    const output = execFileSync(process.execPath, [wrangler, 'deploy', '-c', dashboardWorkerConfig({ assets }), '--dry-run', '--minify', '--outdir', outdir], {
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    });
+    const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
+    expect(upload, output).not.toBeNull();
+    const [, totalKiB, gzipKiB] = upload!;
+    console.log(`SIZE the dashboard Worker through wrangler: ${totalKiB} KiB, ${gzipKiB} KiB gzip`);
+    expect(Number(gzipKiB)).toBeLessThanOrEqual(4);
+    // The proxy needs none of the client: no config reader, no zod schemas.
+    const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
+    for (const marker of [MARKERS.listening, MARKERS.writes, MARKERS.yaml, MARKERS.discovery, MARKERS.node]) expect(bundle).not.toMatch(marker);
   }, 60_000);
 });
