@@ -309,25 +309,29 @@ describe('nacos-edge dashboard', () => {
     });
   });
 
-  function start(args: string[]) {
-    const child = spawn(process.execPath, [cli, 'dashboard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+  /** Runs `nacos-edge dashboard` from `entry` (default: the CLI built from src/ above). */
+  function start(args: string[], entry = cli) {
+    const child = spawn(process.execPath, [entry, 'dashboard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     return { child, exited, stderr: () => stderr };
   }
 
+  /** The URL the command says it listens on. */
+  async function urlOf(run: ReturnType<typeof start>): Promise<string> {
+    for (let i = 0; i < 200; i++) {
+      const found = /dashboard on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stderr());
+      if (found) return found[1]!;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no URL in ${run.stderr()}`);
+  }
+
   it('serves the built files and proxies to --nacos until interrupted, then exits 0', async () => {
     const run = start(['--nacos', nacos().serverAddr, '--root', root, '--port', '0', '--verbose']);
     try {
-      const url = await (async () => {
-        for (let i = 0; i < 200; i++) {
-          const found = /dashboard on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stderr());
-          if (found) return found[1]!;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error(`no URL in ${run.stderr()}`);
-      })();
+      const url = await urlOf(run);
       expect(run.stderr()).toContain('this machine only');
       expect((await fetch(`${url}${paths().readiness}?secret=query`)).status).toBe(200);
       expect(await (await fetch(`${url}/services`)).text()).toContain('dashboard');
@@ -343,28 +347,18 @@ describe('nacos-edge dashboard', () => {
   it('from the built package (dist/, as npx runs it), serves the dashboard the package ships', async () => {
     const packaged = resolve('dist/cli/index.js');
     expect(existsSync(packaged), 'dist/cli/index.js: run npm run build first').toBe(true);
-    const child = spawn(process.execPath, [packaged, 'dashboard', '--nacos', nacos().serverAddr, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const run = start(['--nacos', nacos().serverAddr, '--port', '0'], packaged);
     try {
-      const url = await (async () => {
-        for (let i = 0; i < 200; i++) {
-          const found = /dashboard on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-          if (found) return found[1]!;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error(`no URL in ${stderr}`);
-      })();
+      const url = await urlOf(run);
       const page = await (await fetch(`${url}/`)).text();
       expect(page).toContain('<div id="app">');
       const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
       expect(existsSync(resolve('dist/dashboard-app', `.${script}`))).toBe(true);
       expect((await fetch(`${url}${script}`)).status).toBe(200);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      run.child.kill('SIGKILL');
     }
   });
 

@@ -6,12 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboardApp } from '../support/dashboard-build.js';
 import { dashboardWorkerConfig } from '../support/dashboard-worker.js';
-import { isV3, nacos, waitFor } from './helpers.js';
+import { freePort, isV3, nacos, waitFor } from './helpers.js';
 
 const paths = () =>
   isV3()
@@ -25,15 +24,6 @@ let worker: ChildProcess | undefined;
 let base: string;
 let appRoot: string;
 let output = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => r(port));
-    });
-  });
-}
 
 /** Forwards every request unchanged to the real server and records what arrived. */
 async function startRecorder(target: string): Promise<string> {

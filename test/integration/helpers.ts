@@ -109,6 +109,16 @@ function configToOptions(config: ReturnType<ClientConfigBuilder['build']>): Clie
   };
 }
 
+/** A port on 127.0.0.1 that was free a moment ago (the OS handed it out and it was closed again), for a child server. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * `127.0.0.1:<port>` where nothing listens: a port the OS just handed out and that was closed again, so
  * connections are refused (port 1 would be refused by fetch itself, as a "bad port", before any connection).

@@ -3,12 +3,11 @@
 // Writes the workerd cold-start figures to .ci/artifacts/workers-cold-start.json.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClientConfig, NacosConfigService, NacosNamingService } from '../../src/index.js';
-import { nacos, uniqueId, waitFor, plainOptions } from './helpers.js';
+import { freePort, nacos, uniqueId, waitFor, plainOptions } from './helpers.js';
 
 const running: ChildProcess[] = [];
 const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode === null && c.signalCode === null ? c.on('exit', r) : r(null)));
@@ -16,15 +15,6 @@ afterAll(async () => {
   for (const child of running) child.kill('SIGTERM');
   await Promise.all(running.map(exited));
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => r(port));
-    });
-  });
-}
 
 async function wranglerDev(vars: Record<string, string>, persistTo: string) {
   const port = await freePort();

@@ -188,38 +188,34 @@ describe('split bundles (entry chunk + static imports, as a code-splitting bundl
   }
 });
 
+/** `wrangler deploy --dry-run --minify` with `args`: the upload sizes it reports and the bundle it wrote. */
+function wranglerDryRun(args: string[]): { totalKiB: number; gzipKiB: number; bundle: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'nacos-edge-wrangler-'));
+  const wrangler = resolve('node_modules', 'wrangler', 'bin', 'wrangler.js');
+  const output = execFileSync(process.execPath, [wrangler, 'deploy', ...args, '--dry-run', '--minify', '--outdir', outdir], {
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+  });
+  const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
+  expect(upload, output).not.toBeNull();
+  return { totalKiB: Number(upload![1]), gzipKiB: Number(upload![2]), bundle: readFileSync(join(outdir, 'index.js'), 'utf8') };
+}
+
 describe('the example Worker through wrangler', () => {
   it('wrangler deploy --dry-run --minify: ≤ 24.2 KiB gzip, without the features it does not use', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'nacos-edge-wrangler-'));
-    const wrangler = resolve('node_modules', 'wrangler', 'bin', 'wrangler.js');
-    const output = execFileSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--minify', '--outdir', outdir], {
-      encoding: 'utf8',
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    });
-    const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
-    expect(upload, output).not.toBeNull();
-    const [, totalKiB, gzipKiB] = upload!;
+    const { totalKiB, gzipKiB, bundle } = wranglerDryRun([]);
     console.log(`SIZE examples/workers through wrangler: ${totalKiB} KiB, ${gzipKiB} KiB gzip`);
-    expect(Number(gzipKiB)).toBeLessThanOrEqual(24.2);
-    const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
+    expect(gzipKiB).toBeLessThanOrEqual(24.2);
     for (const marker of [MARKERS.listening, MARKERS.writes, MARKERS.yaml, MARKERS.signing, MARKERS.discovery, MARKERS.noble]) expect(bundle).not.toMatch(marker);
   }, 60_000);
+
   it('the dashboard Worker (examples/dashboard/worker): ≤ 4 KiB gzip, the proxy alone', () => {
     const assets = mkdtempSync(join(tmpdir(), 'nacos-edge-dashboard-assets-'));
     writeFileSync(join(assets, 'index.html'), '<!doctype html><div id="app"></div>');
-    const outdir = mkdtempSync(join(tmpdir(), 'nacos-edge-wrangler-'));
-    const wrangler = resolve('node_modules', 'wrangler', 'bin', 'wrangler.js');
-    const output = execFileSync(process.execPath, [wrangler, 'deploy', '-c', dashboardWorkerConfig({ assets }), '--dry-run', '--minify', '--outdir', outdir], {
-      encoding: 'utf8',
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    });
-    const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
-    expect(upload, output).not.toBeNull();
-    const [, totalKiB, gzipKiB] = upload!;
+    const { totalKiB, gzipKiB, bundle } = wranglerDryRun(['-c', dashboardWorkerConfig({ assets })]);
     console.log(`SIZE the dashboard Worker through wrangler: ${totalKiB} KiB, ${gzipKiB} KiB gzip`);
-    expect(Number(gzipKiB)).toBeLessThanOrEqual(4);
+    expect(gzipKiB).toBeLessThanOrEqual(4);
     // The proxy needs none of the client: no config reader, no zod schemas.
-    const bundle = readFileSync(join(outdir, 'index.js'), 'utf8');
     for (const marker of [MARKERS.listening, MARKERS.writes, MARKERS.yaml, MARKERS.discovery, MARKERS.node]) expect(bundle).not.toMatch(marker);
   }, 60_000);
 });
